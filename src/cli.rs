@@ -1,0 +1,5 @@
+//! This module defines the command line (clap) and dispatches the subcommands.
+
+pub fn main() -> std::process::ExitCode {
+    todo!("cli")
+}

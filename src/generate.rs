@@ -1,0 +1,1 @@
+//! This module writes the synthetic supply-chain workload (`tracelog generate`).

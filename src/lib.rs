@@ -1,0 +1,17 @@
+//! tracelog: a Datalog traceability query engine for regulated manufacturing.
+//!
+//! The pipeline (see ARCHITECTURE.md): text → [`syntax`] (AST) → [`check`]
+//! (checked program, [`ir`]) → [`plan`] → [`engine`] (datafrog) → [`io`]
+//! (results). Problems in user input are [`diagnostic::Diagnostic`] values.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod engine;
+pub mod generate;
+pub mod io;
+pub mod ir;
+pub mod plan;
+pub mod source;
+pub mod syntax;
+pub mod value;

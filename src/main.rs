@@ -1,0 +1,5 @@
+//! The `tracelog` binary: everything is in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    tracelog::cli::main()
+}
