@@ -166,3 +166,10 @@ impl Diagnostic {
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
+
+/// Renders diagnostics as text without colour (stable for snapshots and logs):
+/// `error[code]: message`, then `file:line:col`, the source line and a caret.
+pub fn render(sources: &crate::source::SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let _ = (sources, diagnostics);
+    todo!("diagnostic::render (miette, no colour)")
+}

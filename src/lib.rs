@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod driver;
 pub mod engine;
 pub mod generate;
 pub mod io;

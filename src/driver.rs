@@ -1,0 +1,62 @@
+//! This module runs the front of the pipeline for a whole program: read the
+//! text, parse it with its includes, check it. The CLI, the tests and later the
+//! REPL all start here.
+
+use std::path::Path;
+
+use crate::check;
+use crate::diagnostic::{self, Code, Diagnostic, Location};
+use crate::ir;
+use crate::source::SourceMap;
+use crate::syntax;
+
+/// A program that checked without errors, with the warnings found on the way.
+#[derive(Debug)]
+pub struct Compiled {
+    pub sources: SourceMap,
+    pub program: ir::Program,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A program that did not check: every diagnostic found (errors and warnings).
+#[derive(Debug)]
+pub struct Failed {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, parses and checks the program at `path`.
+pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
+    let mut sources = SourceMap::default();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) => {
+            let diagnostic = Diagnostic::error(Code::InputNotFound, format!("cannot read the program `{}`: {err}", path.display()))
+                .at_location(Location::File { path: path.display().to_string() });
+            return Err(Failed { sources, diagnostics: vec![diagnostic] });
+        }
+    };
+    let root = sources.add(path.display().to_string(), Some(path.to_path_buf()), text);
+    compile(sources, root)
+}
+
+/// Parses and checks a program given as text; `name` is shown in diagnostics.
+/// `.include` paths resolve against the current directory.
+pub fn compile_text(name: &str, text: &str) -> Result<Compiled, Failed> {
+    let mut sources = SourceMap::default();
+    let root = sources.add(name, None, text);
+    compile(sources, root)
+}
+
+fn compile(mut sources: SourceMap, root: crate::source::FileId) -> Result<Compiled, Failed> {
+    let (files, mut diagnostics) = syntax::parse_with_includes(&mut sources, root);
+    if diagnostic::has_errors(&diagnostics) {
+        return Err(Failed { sources, diagnostics });
+    }
+    let (program, check_diagnostics) = check::check(&sources, &files);
+    diagnostics.extend(check_diagnostics);
+    if diagnostic::has_errors(&diagnostics) {
+        return Err(Failed { sources, diagnostics });
+    }
+    Ok(Compiled { sources, program, warnings: diagnostics })
+}
