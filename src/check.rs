@@ -103,3 +103,6 @@ pub fn check(
     }
     (program, unique)
 }
+
+#[cfg(test)]
+mod tests;
