@@ -13,7 +13,7 @@ mod stratum;
 #[cfg(test)]
 mod tests;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::time::{Duration, Instant};
 
 use crate::engine::row::{MAX_WIDTH, with_row_type};
@@ -171,6 +171,25 @@ impl Engine {
                     base_units.push(rel);
                 }
             }
+            if stratum_plan.rules.is_empty() {
+                let mut facts = FactStore::default();
+                for &rel in &stratum_plan.relations {
+                    let rows = base
+                        .iter_mut()
+                        .find(|(base_rel, _)| *base_rel == rel)
+                        .map(|(_, rows)| std::mem::take(rows));
+                    let arity = self.relations[rel.0 as usize].arity();
+                    facts.add(
+                        rel,
+                        arity,
+                        rows.unwrap_or_default(),
+                        base_units.contains(&rel),
+                    );
+                    self.home[rel.0 as usize] = Some(self.stores.len());
+                }
+                self.stores.push(Box::new(facts));
+                continue;
+            }
             let cx = stratum::Cx {
                 plan: stratum_plan,
                 relations: &self.relations,
@@ -197,7 +216,7 @@ impl Engine {
             self.stores.push(store);
         }
         // Facts of relations no stratum holds (a program without strata for them).
-        let mut loose = LooseStore::default();
+        let mut loose = FactStore::default();
         for (idx, rows) in self.pending.iter_mut().enumerate() {
             let unit = std::mem::take(&mut self.pending_units[idx]);
             if self.home[idx].is_some() || (rows.is_empty() && !unit) {
@@ -206,9 +225,7 @@ impl Engine {
             let arity = self.relations[idx].arity();
             let rows = std::mem::take(rows);
             self.home[idx] = Some(self.stores.len());
-            loose
-                .rels
-                .push((RelId(idx as u32), arity, sort_rows(arity, rows, unit)));
+            loose.add(RelId(idx as u32), arity, rows, unit);
         }
         if !loose.rels.is_empty() {
             self.stores.push(Box::new(loose));
@@ -281,27 +298,64 @@ fn sort_rows(arity: usize, rows: Vec<Value>, unit: bool) -> Vec<Value> {
     res
 }
 
-/// Base facts of relations outside every stratum, sorted.
+/// Base facts of relations no rule derives, kept as inserted (no copy, no
+/// sort); sorted and deduplicated in place the first time their size is asked.
+/// Views of later strata sort and deduplicate what they read anyway.
 #[derive(Default)]
-struct LooseStore {
-    /// Relation, arity, flat sorted tuples (for arity 0 a single `0` marks the empty tuple).
-    rels: Vec<(RelId, usize, Vec<Value>)>,
+struct FactStore {
+    rels: Vec<Facts>,
 }
 
-impl Stored for LooseStore {
+struct Facts {
+    rel: RelId,
+    arity: usize,
+    /// Whole tuples one after another; for arity 0 a single `0` marks the empty tuple.
+    rows: RefCell<Vec<Value>>,
+    sorted: Cell<bool>,
+}
+
+impl FactStore {
+    fn add(&mut self, rel: RelId, arity: usize, rows: Vec<Value>, unit: bool) {
+        let rows = if arity == 0 {
+            if unit { vec![0] } else { Vec::new() }
+        } else {
+            rows
+        };
+        self.rels.push(Facts {
+            rel,
+            arity,
+            rows: RefCell::new(rows),
+            sorted: Cell::new(arity == 0),
+        });
+    }
+
+    fn facts(&self, rel: RelId) -> Option<&Facts> {
+        self.rels.iter().find(|facts| facts.rel == rel)
+    }
+}
+
+impl Stored for FactStore {
     fn len(&self, rel: RelId) -> usize {
-        match self.rels.iter().find(|(stored, _, _)| *stored == rel) {
-            Some((_, 0, rows)) => rows.len(),
-            Some((_, arity, rows)) => rows.len() / arity,
-            None => 0,
+        let Some(facts) = self.facts(rel) else {
+            return 0;
+        };
+        if facts.arity == 0 {
+            return facts.rows.borrow().len();
         }
+        if !facts.sorted.get() {
+            let rows = std::mem::take(&mut *facts.rows.borrow_mut());
+            *facts.rows.borrow_mut() = sort_rows(facts.arity, rows, false);
+            facts.sorted.set(true);
+        }
+        facts.rows.borrow().len() / facts.arity
     }
 
     fn for_each(&self, rel: RelId, f: &mut dyn FnMut(&[Value])) {
-        match self.rels.iter().find(|(stored, _, _)| *stored == rel) {
-            Some((_, 0, rows)) => rows.iter().for_each(|_| f(&[])),
-            Some((_, arity, rows)) => rows.chunks_exact(*arity).for_each(f),
-            None => (),
+        let Some(facts) = self.facts(rel) else { return };
+        let rows = facts.rows.borrow();
+        match facts.arity {
+            0 => rows.iter().for_each(|_| f(&[])),
+            arity => rows.chunks_exact(arity).for_each(f),
         }
     }
 }

@@ -205,7 +205,8 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
                     rows.push(shape.project(row));
                 }
             });
-            views.push(ViewData::Static(Relation::from_vec(rows)));
+            R::sort_dedup(&mut rows);
+            views.push(ViewData::Static(Relation { elements: rows }));
         }
     }
     let targets: Vec<(RelId, Vec<ViewId>)> = plan
@@ -342,7 +343,9 @@ fn flush<R: Row>(views: &[ViewData<R>], out: &mut [Vec<R>]) {
             continue;
         }
         if let ViewData::Dynamic(variable) = view {
-            variable.insert(Relation::from_vec(std::mem::take(rows)));
+            let mut rows = std::mem::take(rows);
+            R::sort_dedup(&mut rows);
+            variable.insert(Relation { elements: rows });
         } else {
             rows.clear();
         }
@@ -359,9 +362,12 @@ struct Bind {
 
 #[derive(Debug)]
 enum CStep {
+    /// `merge`: the next step is a join whose key is the first columns of
+    /// this view, so the two run as a merge join over sorted batches.
     Delta {
         view: ViewId,
         bind: Vec<Bind>,
+        merge: bool,
     },
     Join {
         view: ViewId,
@@ -431,6 +437,8 @@ enum CArg {
 struct CHead {
     args: Vec<CArg>,
     targets: Vec<ViewId>,
+    /// One unfiltered target and variables only: the registers in view column order.
+    direct: Option<(ViewId, Vec<usize>)>,
 }
 
 fn compile_head(
@@ -438,10 +446,10 @@ fn compile_head(
     relations: &[ir::Relation],
     rule: &ir::Rule,
     targets: &[ViewId],
-    _shapes: &[ViewShape],
+    shapes: &[ViewShape],
 ) -> CHead {
     let relation = &relations[rule.head.rel.0 as usize];
-    let args = rule
+    let args: Vec<CArg> = rule
         .head
         .args
         .iter()
@@ -464,9 +472,26 @@ fn compile_head(
             }
         })
         .collect();
+    let direct = match targets {
+        [view] if shapes[*view].consts.is_empty() && shapes[*view].eqs.is_empty() => shapes[*view]
+            .cols
+            .iter()
+            .map(|&col| match args.get(col) {
+                Some(CArg::Reg {
+                    reg,
+                    var_ty,
+                    col_ty,
+                }) if var_ty == col_ty => Some(*reg),
+                _ => None,
+            })
+            .collect::<Option<Vec<usize>>>()
+            .map(|regs| (*view, regs)),
+        _ => None,
+    };
     CHead {
         args,
         targets: targets.to_vec(),
+        direct,
     }
 }
 
@@ -504,6 +529,7 @@ fn compile_steps(
             Step::Delta { view, bind, .. } => CStep::Delta {
                 view: *view,
                 bind: binds(*view, 0, bind),
+                merge: false,
             },
             Step::Join {
                 view,
@@ -598,6 +624,19 @@ fn compile_steps(
         };
         res.push(compiled);
     }
+    if let [
+        CStep::Delta { bind, merge, .. },
+        CStep::Join { key, .. },
+        ..,
+    ] = res.as_mut_slice()
+    {
+        *merge = !key.is_empty()
+            && key.len() <= bind.len()
+            && key
+                .iter()
+                .zip(bind.iter())
+                .all(|(k, b)| k.reg == b.reg && k.var_ty == k.col_ty && b.var_ty == b.col_ty);
+    }
     res
 }
 
@@ -662,7 +701,47 @@ impl<R: Row> Exec<'_, R> {
         };
         let views = self.views;
         match step {
-            CStep::Delta { view, bind } => {
+            CStep::Delta {
+                view,
+                bind,
+                merge: true,
+            } => {
+                let ViewData::Dynamic(variable) = &views[*view] else {
+                    return;
+                };
+                let Some(CStep::Join {
+                    view: other,
+                    read,
+                    key,
+                    bind: other_bind,
+                    ..
+                }) = steps.get(idx + 1)
+                else {
+                    return;
+                };
+                let recent = variable.recent.borrow();
+                let delta: &[R] = &recent.elements;
+                let key_len = key.len();
+                for_each_batch(&views[*other], *read, &mut |rows: &[R]| {
+                    merge_join(delta, rows, key_len, &mut |left: &[R], right: &[R]| {
+                        for row in left {
+                            if !self.bind_row(row, 0, bind) {
+                                continue;
+                            }
+                            for other_row in right {
+                                if self.bind_row(other_row, key_len, other_bind) {
+                                    self.exec(steps, idx + 2, sink);
+                                }
+                            }
+                        }
+                    });
+                });
+            }
+            CStep::Delta {
+                view,
+                bind,
+                merge: false,
+            } => {
                 let ViewData::Dynamic(variable) = &views[*view] else {
                     return;
                 };
@@ -852,6 +931,14 @@ impl<R: Row> Exec<'_, R> {
     }
 
     fn emit(&mut self, head: &CHead) {
+        if let Some((view, regs)) = &head.direct {
+            let mut row = R::default();
+            for (pos, &reg) in regs.iter().enumerate() {
+                row.set(pos, self.regs[reg]);
+            }
+            self.out[*view].push(row);
+            return;
+        }
         self.head_buf.clear();
         for arg in &head.args {
             let value = match arg {
@@ -961,6 +1048,51 @@ impl<R: Row> Exec<'_, R> {
             }
         }
     }
+}
+
+/// Calls `f` with each pair of runs of `left` and `right` (both sorted) that
+/// agree on their first `key_len` columns, galloping over the gaps.
+fn merge_join<R: Row>(left: &[R], right: &[R], key_len: usize, f: &mut dyn FnMut(&[R], &[R])) {
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        match rows_cmp(&left[i], &right[j], key_len) {
+            Ordering::Less => {
+                let target = right[j];
+                i = gallop(left, i, |row| {
+                    rows_cmp(row, &target, key_len) == Ordering::Less
+                });
+            }
+            Ordering::Greater => {
+                let target = left[i];
+                j = gallop(right, j, |row| {
+                    rows_cmp(row, &target, key_len) == Ordering::Less
+                });
+            }
+            Ordering::Equal => {
+                let target = left[i];
+                let i_end = gallop(left, i, |row| {
+                    rows_cmp(row, &target, key_len) == Ordering::Equal
+                });
+                let j_end = gallop(right, j, |row| {
+                    rows_cmp(row, &target, key_len) == Ordering::Equal
+                });
+                f(&left[i..i_end], &right[j..j_end]);
+                i = i_end;
+                j = j_end;
+            }
+        }
+    }
+}
+
+#[inline]
+fn rows_cmp<R: Row>(a: &R, b: &R, key_len: usize) -> Ordering {
+    for idx in 0..key_len {
+        match a.get(idx).cmp(&b.get(idx)) {
+            Ordering::Equal => (),
+            other => return other,
+        }
+    }
+    Ordering::Equal
 }
 
 /// The first index at or after `start` where `pred` (true on a prefix of
