@@ -171,23 +171,17 @@ impl Engine {
                     base_units.push(rel);
                 }
             }
-            if stratum_plan.rules.is_empty() {
+            if !stratum_plan.facts.is_empty() {
                 let mut facts = FactStore::default();
-                for &rel in &stratum_plan.relations {
-                    let rows = base
-                        .iter_mut()
-                        .find(|(base_rel, _)| *base_rel == rel)
-                        .map(|(_, rows)| std::mem::take(rows));
-                    let arity = self.relations[rel.0 as usize].arity();
-                    facts.add(
-                        rel,
-                        arity,
-                        rows.unwrap_or_default(),
-                        base_units.contains(&rel),
-                    );
+                for &rel in &stratum_plan.facts {
+                    let rows = std::mem::take(&mut self.pending[rel.0 as usize]);
+                    let unit = std::mem::take(&mut self.pending_units[rel.0 as usize]);
+                    facts.add(rel, self.relations[rel.0 as usize].arity(), rows, unit);
                     self.home[rel.0 as usize] = Some(self.stores.len());
                 }
                 self.stores.push(Box::new(facts));
+            }
+            if stratum_plan.relations.is_empty() {
                 continue;
             }
             let cx = stratum::Cx {
@@ -264,10 +258,9 @@ impl Engine {
     /// Sizes of all relations, in declaration order.
     pub fn relation_stats(&self) -> Vec<RelationStats> {
         let stratum_of = |rel: RelId| {
-            self.plan
-                .strata
-                .iter()
-                .position(|stratum| stratum.relations.contains(&rel))
+            self.plan.strata.iter().position(|stratum| {
+                stratum.relations.contains(&rel) || stratum.facts.contains(&rel)
+            })
         };
         self.relations
             .iter()

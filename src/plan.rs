@@ -31,6 +31,8 @@ pub fn plan(program: &ir::Program) -> Plan {
 
 #[derive(Debug)]
 pub struct StratumPlan {
+    /// Relations of the stratum no rule derives: base facts, stored as inserted.
+    pub facts: Vec<RelId>,
     /// The relations this stratum derives (and stores).
     pub relations: Vec<RelId>,
     /// A rule reads a relation of this stratum: evaluation loops to a fixpoint.

@@ -14,13 +14,21 @@ pub(crate) fn build(program: &ir::Program) -> Plan {
 }
 
 fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
-    let mut relations = stratum.relations.clone();
+    // Relations of the stratum that no rule of it derives never change while
+    // it runs: they are base facts, read like relations of earlier strata.
+    let mut relations: Vec<RelId> = Vec::new();
     for &rule_id in &stratum.rules {
         let rel = program.rule(rule_id).head.rel;
         if !relations.contains(&rel) {
             relations.push(rel);
         }
     }
+    let facts: Vec<RelId> = stratum
+        .relations
+        .iter()
+        .copied()
+        .filter(|rel| !relations.contains(rel))
+        .collect();
     let mut cx = Cx {
         relations: &relations,
         views: Vec::new(),
@@ -82,8 +90,9 @@ fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
     }
     let views = cx.views;
     StratumPlan {
+        facts,
         relations,
-        recursive: recursive || stratum.recursive,
+        recursive,
         views,
         storage,
         rules,

@@ -13,14 +13,15 @@ pub fn render(program: &ir::Program, plan: &Plan) -> String {
     let mut out = String::new();
     for (idx, stratum) in plan.strata.iter().enumerate() {
         let names: Vec<&str> = stratum
-            .relations
+            .facts
             .iter()
+            .chain(&stratum.relations)
             .map(|&rel| program.relation(rel).name.as_str())
             .collect();
-        let kind = if stratum.recursive {
-            " (recursive: semi-naive fixpoint)"
-        } else {
-            ""
+        let kind = match (stratum.recursive, stratum.rules.is_empty()) {
+            (true, _) => " (recursive: semi-naive fixpoint)",
+            (false, true) => " (base facts only)",
+            (false, false) => "",
         };
         writeln!(out, "stratum {idx}: {}{kind}", names.join(", ")).unwrap();
         if !stratum.views.is_empty() {
@@ -175,7 +176,7 @@ fn render_steps(
             } => {
                 let text = literal_text(program, rule, &body[*literal]);
                 let check = if *result_bound { " (as a filter)" } else { "" };
-                let dedup = if *distinct { "" } else { ", distinct" };
+                let dedup = if *distinct { "" } else { ", deduplicated" };
                 writeln!(
                     out,
                     "{indent}aggregate {text}{check} over ({}){dedup}",
