@@ -174,18 +174,14 @@ pub(crate) fn arith(op: ArithOp, a: Val, b: Val) -> Option<Val> {
         (Val::Float(_), Val::Int(_) | Val::Uns(_) | Val::Float(_))
         | (Val::Int(_) | Val::Uns(_), Val::Float(_)) => {
             let (x, y) = (as_f64(a), as_f64(b));
+            // IEEE 754: division by zero gives an infinity or NaN, not "no tuple".
             let res = match op {
                 ArithOp::Add => x + y,
                 ArithOp::Sub => x - y,
                 ArithOp::Mul => x * y,
-                ArithOp::Div if y == 0.0 => return None,
                 ArithOp::Div => x / y,
-                ArithOp::Rem if y == 0.0 => return None,
                 ArithOp::Rem => x % y,
             };
-            if !res.is_finite() {
-                return None;
-            }
             Val::Float(res)
         }
         // Datetime ± seconds → datetime; datetime − datetime → seconds.
@@ -264,9 +260,11 @@ pub(crate) fn call(store: &mut ValueStore, builtin: Builtin, args: &[Val]) -> Op
             }
             Some(Val::Sym(store.intern(&text)))
         }
-        // Bytes, as Soufflé counts them.
+        // Characters (docs/language.md), not bytes.
         Builtin::Strlen => match args.first()? {
-            Val::Sym(id) => Some(Val::Int(i64::try_from(store.symbol(*id).len()).ok()?)),
+            Val::Sym(id) => Some(Val::Int(
+                i64::try_from(store.symbol(*id).chars().count()).ok()?,
+            )),
             _ => None,
         },
         Builtin::ToNumber => match *args.first()? {
