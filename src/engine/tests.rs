@@ -1140,3 +1140,36 @@ fn mutual_recursion_three_atom_rules_and_seed_facts() {
     assert_eq!(sorted(rows(&engine, "path3")), expect(false));
     assert!(closure.len() >= expect(false).len());
 }
+
+#[test]
+fn equalities_on_atom_arguments_become_join_keys() {
+    // fib(n + 1, x + y) :- fib(n, x), fib($m, y), $m = n - 1, n < 10.
+    let mut b = Builder::default();
+    b.rel("fib", &[NUM, NUM]);
+    b.rule("fib", &[E::I(0), E::I(0)], vec![]);
+    b.rule("fib", &[E::I(1), E::I(1)], vec![]);
+    b.rule(
+        "fib",
+        &[
+            bin(ArithOp::Add, v("n"), E::I(1)),
+            bin(ArithOp::Add, v("x"), v("y")),
+        ],
+        vec![
+            pos("fib", &["n", "x"]),
+            pos("fib", &["m", "y"]),
+            L::Cmp(CompareOp::Eq, v("m"), bin(ArithOp::Sub, v("n"), E::I(1))),
+            L::Cmp(CompareOp::Lt, v("n"), E::I(10)),
+        ],
+    );
+    b.strata(&[&["fib"]]);
+    let mut engine = b.engine();
+    run(&mut engine);
+    assert!(rows(&engine, "fib").contains(&"10,55".to_owned()));
+    assert_eq!(engine.len(RelId(0)), 11);
+    let text = crate::plan::render(&b.program, engine.plan());
+    assert!(text.contains("assign m = n - 1"), "{text}");
+    assert!(text.contains("join on (m) fib(m, y)"), "{text}");
+    // In the variant driven by fib(m, y), n = m + 1 keys fib(n, x).
+    assert!(text.contains("assign n = m + 1"), "{text}");
+    assert!(text.contains("join on (n) fib(n, x)"), "{text}");
+}

@@ -141,7 +141,12 @@ impl Cx<'_> {
         nested: bool,
     ) -> Vec<Step> {
         let mut steps = Vec::new();
+        // Equalities evaluated early, before the atom they key.
+        let mut hoisted: Vec<usize> = Vec::new();
         for (pos, &literal) in order.iter().enumerate() {
+            if hoisted.contains(&literal) {
+                continue;
+            }
             // The next atom that will join on what this step binds decides
             // the column order (its key first), so bindings arrive sorted.
             let next_atom = order[pos + 1..].iter().find_map(|&idx| match &body[idx] {
@@ -150,6 +155,52 @@ impl Cx<'_> {
             });
             match &body[literal] {
                 Literal::Positive(atom) => {
+                    // `r(n - 1, y)` arrives as `r($v, y), $v = n - 1`: computing
+                    // `$v` first makes it a join key instead of a scan of `r`.
+                    if delta != Some(literal) || nested {
+                        let atom_vars = atom_vars(atom);
+                        for &later in &order[pos + 1..] {
+                            let Literal::Compare(ir::CompareOp::Eq, lhs, rhs) = &body[later] else {
+                                continue;
+                            };
+                            let (var, expr) = match (lhs, rhs) {
+                                (ir::Expr::Var(var), expr) if !bound[var.0 as usize] => {
+                                    (*var, expr)
+                                }
+                                (expr, ir::Expr::Var(var)) if !bound[var.0 as usize] => {
+                                    (*var, expr)
+                                }
+                                _ => {
+                                    // `$m = n - 1` with `$m` bound and `n` not: `n = $m + 1`
+                                    // (integers; the equality stays as a filter).
+                                    if let Some((var, expr)) = invert(rule, lhs, rhs, bound)
+                                        && atom_vars.contains(&var)
+                                    {
+                                        bound[var.0 as usize] = true;
+                                        steps.push(Step::Assign {
+                                            literal: later,
+                                            var,
+                                            expr,
+                                        });
+                                    }
+                                    continue;
+                                }
+                            };
+                            let mut needs = Vec::new();
+                            expr_vars(expr, &mut needs);
+                            if atom_vars.contains(&var)
+                                && needs.iter().all(|need| bound[need.0 as usize])
+                            {
+                                bound[var.0 as usize] = true;
+                                hoisted.push(later);
+                                steps.push(Step::Assign {
+                                    literal: later,
+                                    var,
+                                    expr: expr.clone(),
+                                });
+                            }
+                        }
+                    }
                     let dynamic = self.is_dynamic(atom.rel);
                     let read = match delta {
                         _ if !dynamic || nested => Read::Static,
@@ -328,6 +379,45 @@ impl Cx<'_> {
         };
         (view, key, bind)
     }
+}
+
+/// Solves `m = n ± c` (or `n ± c = m`, `m = c + n`) for an unbound integer
+/// variable `n` when `m` is bound: `n = m ∓ c`.
+fn invert(
+    rule: &ir::Rule,
+    lhs: &ir::Expr,
+    rhs: &ir::Expr,
+    bound: &[bool],
+) -> Option<(VarId, ir::Expr)> {
+    use ir::{ArithOp, Expr};
+    let (known, other) = match (lhs, rhs) {
+        (Expr::Var(m), other) if bound[m.0 as usize] => (*m, other),
+        (other, Expr::Var(m)) if bound[m.0 as usize] => (*m, other),
+        _ => return None,
+    };
+    let Expr::Binary(op, a, b) = other else {
+        return None;
+    };
+    let (var, constant, inverse) = match (op, &**a, &**b) {
+        (ArithOp::Add, Expr::Var(n), Expr::Const(c))
+        | (ArithOp::Add, Expr::Const(c), Expr::Var(n)) => (*n, c, ArithOp::Sub),
+        (ArithOp::Sub, Expr::Var(n), Expr::Const(c)) => (*n, c, ArithOp::Add),
+        _ => return None,
+    };
+    let integer = |var: VarId| rule.var(var).ty == ir::Type::Number;
+    if bound[var.0 as usize]
+        || !integer(var)
+        || !integer(known)
+        || !matches!(constant, ir::Const::Int(_))
+    {
+        return None;
+    }
+    let expr = Expr::Binary(
+        inverse,
+        Box::new(Expr::Var(known)),
+        Box::new(Expr::Const(constant.clone())),
+    );
+    Some((var, expr))
 }
 
 /// `count : r(a, b, ...)` where every argument is a distinct local variable

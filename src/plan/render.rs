@@ -158,13 +158,9 @@ fn render_steps(
                 )
                 .unwrap();
             }
-            Step::Assign { literal, .. } => {
-                writeln!(
-                    out,
-                    "{indent}assign {}",
-                    literal_text(program, rule, &body[*literal])
-                )
-                .unwrap();
+            Step::Assign { var, expr, .. } => {
+                let expr = expr_text(program, rule, expr);
+                writeln!(out, "{indent}assign {} = {expr}", rule.var(*var).name).unwrap();
             }
             Step::Aggregate {
                 literal,
