@@ -67,6 +67,9 @@ pub struct Engine {
     pending_units: Vec<bool>,
     /// Per relation: some rule derives it.
     derived: Vec<bool>,
+    /// Base facts of derived relations, kept for a later run.
+    derived_base: Vec<Vec<Value>>,
+    derived_base_units: Vec<bool>,
     stores: Vec<Box<dyn Stored>>,
     /// Per relation: the index in `stores` of what holds it.
     home: Vec<Option<usize>>,
@@ -98,6 +101,8 @@ impl Engine {
             pending: vec![Vec::new(); n],
             pending_units: vec![false; n],
             derived,
+            derived_base: vec![Vec::new(); n],
+            derived_base_units: vec![false; n],
             stores: Vec::new(),
             home: vec![None; n],
             sorted: (0..n).map(|_| OnceCell::new()).collect(),
@@ -136,6 +141,24 @@ impl Engine {
     /// consumed; a later run starts from scratch with only new facts.
     pub fn run(&mut self, limits: &Limits) -> Result<(), EngineError> {
         let start = Instant::now();
+        // A second run starts from scratch with every base fact so far.
+        for store in &mut self.stores {
+            for (rel, rows, unit) in store.take_facts() {
+                let pending = &mut self.pending[rel.0 as usize];
+                let mut all = rows;
+                all.extend_from_slice(pending);
+                *pending = all;
+                self.pending_units[rel.0 as usize] |= unit;
+            }
+        }
+        for (idx, rows) in self.derived_base.iter().enumerate() {
+            if !rows.is_empty() {
+                let mut all = rows.clone();
+                all.extend_from_slice(&self.pending[idx]);
+                self.pending[idx] = all;
+            }
+            self.pending_units[idx] |= self.derived_base_units[idx];
+        }
         self.stores.clear();
         self.home.iter_mut().for_each(|home| *home = None);
         self.sorted
@@ -163,11 +186,15 @@ impl Engine {
             let mut base = Vec::new();
             let mut base_units = Vec::new();
             for &rel in &stratum_plan.relations {
+                // Base facts of derived relations are rare and small: a copy
+                // is kept for later runs.
                 let rows = std::mem::take(&mut self.pending[rel.0 as usize]);
                 if !rows.is_empty() {
+                    self.derived_base[rel.0 as usize].clone_from(&rows);
                     base.push((rel, rows));
                 }
                 if std::mem::take(&mut self.pending_units[rel.0 as usize]) {
+                    self.derived_base_units[rel.0 as usize] = true;
                     base_units.push(rel);
                 }
             }
@@ -308,6 +335,20 @@ struct Facts {
 }
 
 impl FactStore {
+    fn take(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
+        self.rels
+            .drain(..)
+            .map(|facts| {
+                let rows = facts.rows.into_inner();
+                if facts.arity == 0 {
+                    (facts.rel, Vec::new(), !rows.is_empty())
+                } else {
+                    (facts.rel, rows, false)
+                }
+            })
+            .collect()
+    }
+
     fn add(&mut self, rel: RelId, arity: usize, rows: Vec<Value>, unit: bool) {
         let rows = if arity == 0 {
             if unit { vec![0] } else { Vec::new() }
@@ -328,6 +369,10 @@ impl FactStore {
 }
 
 impl Stored for FactStore {
+    fn take_facts(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
+        self.take()
+    }
+
     fn len(&self, rel: RelId) -> usize {
         let Some(facts) = self.facts(rel) else {
             return 0;

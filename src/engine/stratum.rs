@@ -22,6 +22,11 @@ pub(crate) trait Stored {
     fn len(&self, rel: RelId) -> usize;
     /// Calls `f` with every tuple of `rel` (columns in relation order, tuples unordered).
     fn for_each(&self, rel: RelId, f: &mut dyn FnMut(&[Value]));
+
+    /// Hands back the base facts held as inserted (rows, empty tuple), for a rerun.
+    fn take_facts(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
+        Vec::new()
+    }
 }
 
 /// The strata evaluated before the current one.

@@ -1173,3 +1173,21 @@ fn equalities_on_atom_arguments_become_join_keys() {
     assert!(text.contains("assign n = m + 1"), "{text}");
     assert!(text.contains("join on (n) fib(n, x)"), "{text}");
 }
+
+#[test]
+fn a_second_run_sees_earlier_and_new_facts() {
+    let mut engine = closure_program(false).engine();
+    facts(&mut engine, "edge", &[&["a", "b"]]);
+    run(&mut engine);
+    assert_eq!(rows(&engine, "path"), strings(&["a,b"]));
+    facts(&mut engine, "edge", &[&["b", "c"]]);
+    facts(&mut engine, "path", &[&["c", "d"]]);
+    run(&mut engine);
+    // path(c, d) is a fact, not an edge: nothing extends through it.
+    assert_eq!(
+        sorted(rows(&engine, "path")),
+        strings(&["a,b", "a,c", "b,c", "c,d"])
+    );
+    run(&mut engine);
+    assert_eq!(engine.len(RelId(1)), 4);
+}
