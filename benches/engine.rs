@@ -356,6 +356,23 @@ fn engine_with(
         flat.push(u64::from(engine.values_mut().intern(b)));
     }
     engine.insert(consumed, flat);
+    // Every lot ships plant -> DC -> customer (deterministic sites).
+    if let Some(shipped) = program.relation_by_name("shipped") {
+        let mut flat = Vec::new();
+        for (idx, (_, lot)) in edges.iter().enumerate().step_by(2) {
+            let dc = format!("DC{}", idx % 50);
+            let legs = [
+                ("PLANT01".to_owned(), dc.clone()),
+                (dc, format!("C{}", idx % 5000)),
+            ];
+            for (from, to) in legs {
+                let values = engine.values_mut();
+                flat.extend([lot.as_str(), &from, &to].map(|text| u64::from(values.intern(text))));
+                flat.push(tracelog::value::encode_int(idx as i64 % 365));
+            }
+        }
+        engine.insert(shipped, flat);
+    }
     if let Some((rel, lot)) = start {
         let rel = program.relation_by_name(rel).expect("relation");
         let id = u64::from(engine.values_mut().intern(lot));
