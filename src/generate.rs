@@ -187,7 +187,7 @@ fn expected_edges_per_raw(tiers: usize) -> f64 {
         edges += slots;
         batches = slots / fanin;
         let out = split * batches;
-        if t + 1 <= tiers {
+        if t < tiers {
             if t + 2 <= tiers {
                 carry[t + 1] += out * (1.0 - SKIP_TIER_SHARE);
                 carry[t + 2] += out * SKIP_TIER_SHARE;
@@ -536,9 +536,8 @@ impl Gen {
         // Distribution: finished lot -> 1..3 DCs -> 1..8 customers each.
         // Customer c belongs to DC c % n_dcs.
         let n_customers = self.n_customers;
-        for idx in 0..self.finished_ids.len() {
+        for (idx, &plant) in plant_of_finished.iter().enumerate() {
             let f = self.finished_ids[idx];
-            let plant = plant_of_finished[idx];
             let d0 = self.day[f as usize] as i64 + self.rng.randint(1, 5) as i64;
             let k_dcs = self.rng.randint(1, 3.min(n_dcs as u64)) as usize;
             for di in self.rng.sample(n_dcs, k_dcs) {
@@ -883,9 +882,15 @@ mod tests {
     }
 
     #[test]
-    fn expected_edges_grow_with_tiers() {
-        assert!(expected_edges_per_raw(3) < expected_edges_per_raw(6));
-        assert!(expected_edges_per_raw(3) > 2.0);
+    fn expected_edges_match_the_python_model() {
+        // gen_supply_chain.py's expected_edges_per_raw(t) is 5.0 for t in 3..=6.
+        for tiers in 3..=6 {
+            assert!(
+                (expected_edges_per_raw(tiers) - 5.0).abs() < 1e-9,
+                "{tiers}"
+            );
+        }
+        assert!((expected_edges_per_raw(1) - 3.0).abs() < 1e-9);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn load_inputs(
     engine: &mut Engine,
     input_dir: &Path,
 ) -> Result<LoadStats, Vec<Diagnostic>> {
-    let (loaded, stats) = read_inputs(program, engine.values_mut(), input_dir)?;
+    let Inputs { loaded, stats } = read_inputs(program, engine.values_mut(), input_dir)?;
     for (rel, rows) in loaded {
         // FIXME: a zero-arity relation's rows carry no values; the engine
         // contract has no way yet to insert `n_rows` empty tuples.
@@ -48,13 +48,21 @@ pub fn load_inputs(
     Ok(stats)
 }
 
-/// Reads every `.input` of `program` without inserting anything: the rows of
-/// each input file, in directive order. Symbols are interned into `store`.
+/// The facts of every input file, read but not inserted.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// The rows of each input file, in directive order.
+    pub loaded: Vec<(RelId, Rows)>,
+    pub stats: LoadStats,
+}
+
+/// Reads every `.input` of `program` without inserting anything. Symbols are
+/// interned into `store`.
 pub fn read_inputs(
     program: &ir::Program,
     store: &mut ValueStore,
     input_dir: &Path,
-) -> Result<(Vec<(RelId, Rows)>, LoadStats), Vec<Diagnostic>> {
+) -> Result<Inputs, Vec<Diagnostic>> {
     let mut loaded = Vec::new();
     let mut stats = LoadStats::default();
     let mut errors = Vec::new();
@@ -64,7 +72,7 @@ pub fn read_inputs(
             let source = match resolve_input(relation, spec, input_dir) {
                 Ok(source) => source,
                 Err(diagnostic) => {
-                    errors.push(diagnostic);
+                    errors.push(*diagnostic);
                     continue;
                 }
             };
@@ -102,7 +110,7 @@ pub fn read_inputs(
         }
     }
     if errors.is_empty() {
-        Ok((loaded, stats))
+        Ok(Inputs { loaded, stats })
     } else {
         Err(errors)
     }
@@ -121,15 +129,17 @@ pub fn resolve_input(
     relation: &ir::Relation,
     spec: &IoSpec,
     input_dir: &Path,
-) -> Result<InputSource, Diagnostic> {
+) -> Result<InputSource, Box<Diagnostic>> {
     match param(spec, "IO") {
         None | Some("file") => (),
         Some(other) => {
-            return Err(bad_param(
-                spec,
-                format!("`.input {}` cannot read from IO={other}", relation.name),
-            )
-            .with_help("tracelog reads inputs from files: IO=file (the default)"));
+            return Err(Box::new(
+                bad_param(
+                    spec,
+                    format!("`.input {}` cannot read from IO={other}", relation.name),
+                )
+                .with_help("tracelog reads inputs from files: IO=file (the default)"),
+            ));
         }
     }
     let (path, mut format) = match param(spec, "filename") {
@@ -141,10 +151,12 @@ pub fn resolve_input(
                     path.display(),
                     relation.name
                 );
-                return Err(Diagnostic::error(Code::InputNotFound, message)
-                    .at(spec.span)
-                    .with_label("read by this directive")
-                    .with_help("check the file name, or give the input directory with -F DIR"));
+                return Err(Box::new(
+                    Diagnostic::error(Code::InputNotFound, message)
+                        .at(spec.span)
+                        .with_label("read by this directive")
+                        .with_help("check the file name, or give the input directory with -F DIR"),
+                ));
             }
             let format = format_for_extension(&path);
             (path, format)
@@ -163,10 +175,10 @@ pub fn resolve_input(
                     facts.display(),
                     csv.display()
                 );
-                return Err(Diagnostic::error(Code::InputNotFound, message)
+                return Err(Box::new(Diagnostic::error(Code::InputNotFound, message)
                     .at(spec.span)
                     .with_label("read by this directive")
-                    .with_help("give the input directory with -F DIR, or name the file with filename=\"...\""));
+                    .with_help("give the input directory with -F DIR, or name the file with filename=\"...\"")));
             }
         }
     };
@@ -189,16 +201,18 @@ pub fn resolve_output(
     relation: &ir::Relation,
     spec: &IoSpec,
     output_dir: &Path,
-) -> Result<OutputTarget, Diagnostic> {
+) -> Result<OutputTarget, Box<Diagnostic>> {
     match param(spec, "IO") {
         None | Some("file") => (),
         Some("stdout") => return Ok(OutputTarget::Stdout),
         Some(other) => {
-            return Err(bad_param(
-                spec,
-                format!("`.output {}` cannot write to IO={other}", relation.name),
-            )
-            .with_help("use IO=file (the default) or IO=stdout"));
+            return Err(Box::new(
+                bad_param(
+                    spec,
+                    format!("`.output {}` cannot write to IO={other}", relation.name),
+                )
+                .with_help("use IO=file (the default) or IO=stdout"),
+            ));
         }
     }
     let (path, mut format) = match param(spec, "filename") {
@@ -225,7 +239,7 @@ fn format_for_extension(path: &Path) -> Format {
     }
 }
 
-fn apply_layout_params(spec: &IoSpec, format: &mut Format) -> Result<(), Diagnostic> {
+fn apply_layout_params(spec: &IoSpec, format: &mut Format) -> Result<(), Box<Diagnostic>> {
     if let Some(delimiter) = param(spec, "delimiter") {
         let bytes = delimiter.as_bytes();
         if bytes.len() != 1
@@ -234,12 +248,12 @@ fn apply_layout_params(spec: &IoSpec, format: &mut Format) -> Result<(), Diagnos
             || bytes[0] == b'\r'
             || bytes[0] == b'"'
         {
-            return Err(bad_param(
+            return Err(Box::new(bad_param(
                 spec,
                 format!(
                     "the delimiter must be one character such as \",\" or \"\\t\", found {delimiter:?}"
                 ),
-            ));
+            )));
         }
         format.delimiter = bytes[0];
         format.quoting = bytes[0] != b'\t';
@@ -249,10 +263,10 @@ fn apply_layout_params(spec: &IoSpec, format: &mut Format) -> Result<(), Diagnos
         Some("true") => format.headers = true,
         Some("false") => format.headers = false,
         Some(other) => {
-            return Err(bad_param(
+            return Err(Box::new(bad_param(
                 spec,
                 format!("headers must be true or false, found `{other}`"),
-            ));
+            )));
         }
     }
     Ok(())
@@ -268,4 +282,131 @@ fn param<'a>(spec: &'a IoSpec, key: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::facts::tests::relation;
+    use crate::ir::Type;
+    use crate::source::{FileId, Span};
+
+    fn program(names: &[&str]) -> ir::Program {
+        let relations = names
+            .iter()
+            .enumerate()
+            .map(|(idx, name)| {
+                let mut rel = relation(name, &[("a", Type::Symbol), ("b", Type::Number)], true);
+                rel.inputs.push(IoSpec {
+                    params: Vec::new(),
+                    span: Span::new(FileId(0), idx, idx + 1),
+                });
+                rel
+            })
+            .collect();
+        ir::Program {
+            relations,
+            ..ir::Program::default()
+        }
+    }
+
+    #[test]
+    fn facts_files_win_and_csv_files_are_the_fallback() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.facts"), "x\t1\n").unwrap();
+        std::fs::write(dir.path().join("r.csv"), "a,b\ny,2\n").unwrap();
+        std::fs::write(dir.path().join("s.csv"), "a,b\ny,2\nz,3\n").unwrap();
+        let mut store = ValueStore::default();
+        let Inputs { loaded, stats } =
+            read_inputs(&program(&["r", "s"]), &mut store, dir.path()).unwrap();
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded[0].1.n_rows, 1);
+        assert_eq!(loaded[1].1.n_rows, 2);
+        assert_eq!(stats.n_rows(), 3);
+        assert!(stats.files[1].1.ends_with("s.csv"));
+    }
+
+    #[test]
+    fn a_missing_input_names_both_paths_tried() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = ValueStore::default();
+        let errors = read_inputs(&program(&["receipts"]), &mut store, dir.path()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Code::InputNotFound);
+        assert!(
+            errors[0].message.contains("receipts.facts")
+                && errors[0].message.contains("receipts.csv")
+        );
+        assert_eq!(
+            errors[0].location,
+            Some(crate::diagnostic::Location::Span(Span::new(
+                FileId(0),
+                0,
+                1
+            )))
+        );
+    }
+
+    #[test]
+    fn one_bad_file_means_nothing_is_loaded_and_all_problems_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.facts"), "x\t1\n").unwrap();
+        std::fs::write(dir.path().join("bad.facts"), "x\tone\n").unwrap();
+        let mut store = ValueStore::default();
+        let errors =
+            read_inputs(&program(&["good", "bad", "gone"]), &mut store, dir.path()).unwrap_err();
+        let codes: Vec<Code> = errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, [Code::BadFact, Code::InputNotFound]);
+    }
+
+    #[test]
+    fn explicit_parameters_choose_file_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lots.txt"), "a;b\nx;1\n").unwrap();
+        let rel = relation("r", &[("a", Type::Symbol), ("b", Type::Number)], true);
+        let params = |pairs: &[(&str, &str)]| IoSpec {
+            params: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            span: Span::new(FileId(0), 0, 1),
+        };
+        let spec = params(&[("IO", "file"), ("filename", "lots.txt"), ("delimiter", ";")]);
+        let source = resolve_input(&rel, &spec, dir.path()).unwrap();
+        assert_eq!(
+            source.format,
+            Format {
+                delimiter: b';',
+                headers: true,
+                quoting: true
+            }
+        );
+        let spec = params(&[
+            ("filename", "lots.txt"),
+            ("headers", "false"),
+            ("delimiter", "\t"),
+        ]);
+        assert_eq!(
+            resolve_input(&rel, &spec, dir.path()).unwrap().format,
+            Format::FACTS
+        );
+        let spec = params(&[("filename", "missing.tsv")]);
+        let err = resolve_input(&rel, &spec, dir.path()).unwrap_err();
+        assert_eq!(err.code, Code::InputNotFound);
+        assert!(err.message.contains("missing.tsv"), "{}", err.message);
+        let spec = params(&[("headers", "maybe")]);
+        std::fs::write(dir.path().join("r.facts"), "").unwrap();
+        assert_eq!(
+            resolve_input(&rel, &spec, dir.path()).unwrap_err().code,
+            Code::UnknownDirectiveParameter
+        );
+        let out = resolve_output(&rel, &params(&[("filename", "r.facts")]), dir.path()).unwrap();
+        assert_eq!(
+            out,
+            OutputTarget::File {
+                path: dir.path().join("r.facts"),
+                format: Format::FACTS
+            }
+        );
+    }
 }

@@ -473,13 +473,13 @@ fn line_at(text: &str, offset: usize) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ir::Column;
     use crate::source::{FileId, Span};
     use crate::value::decode_int;
 
-    pub(crate) fn relation(name: &str, columns: &[(&str, Type)], declared: bool) -> ir::Relation {
+    pub fn relation(name: &str, columns: &[(&str, Type)], declared: bool) -> ir::Relation {
         let span = Span::new(FileId(0), 0, 0);
         ir::Relation {
             name: name.to_owned(),

@@ -182,3 +182,126 @@ fn push_float(out: &mut String, value: f64) {
         push_string(out, &value.to_string());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+    use crate::io::facts::tests::relation;
+    use crate::io::output::OutputDir;
+    use crate::ir::{IoSpec, QueryInfo, RelId};
+    use crate::source::Span;
+    use crate::value::{encode_float, encode_int};
+
+    struct Fake(ValueStore, Vec<Vec<Vec<Value>>>);
+
+    impl Relations for Fake {
+        fn values(&self) -> &ValueStore {
+            &self.0
+        }
+
+        fn rows(&self, rel: RelId) -> Box<dyn Iterator<Item = &[Value]> + '_> {
+            Box::new(self.1[rel.0 as usize].iter().map(Vec::as_slice))
+        }
+
+        fn len(&self, rel: RelId) -> usize {
+            self.1[rel.0 as usize].len()
+        }
+    }
+
+    #[test]
+    fn results_are_one_object_keyed_by_relation_query_and_size() {
+        let mut sources = SourceMap::default();
+        let text = ".output r\n?- r(x, _y, t).\n.printsize r\n";
+        let file = sources.add("p.dl", None, text);
+        let mut r = relation(
+            "r",
+            &[
+                ("lot", Type::Symbol),
+                ("q", Type::Float),
+                ("at", Type::DateTime),
+            ],
+            true,
+        );
+        r.outputs.push(IoSpec {
+            params: Vec::new(),
+            span: Span::new(file, 0, 9),
+        });
+        r.printsize = Some(Span::new(file, 26, 38));
+        let mut query = relation(
+            "$query0",
+            &[("x", Type::Symbol), ("t", Type::DateTime)],
+            false,
+        );
+        query.hidden = true;
+        let mut store = ValueStore::default();
+        let rows = vec![
+            vec![
+                store.intern("L2") as Value,
+                encode_float(0.5),
+                encode_int(0),
+            ],
+            vec![
+                store.intern("L1") as Value,
+                encode_float(2.0),
+                encode_int(1_000_000),
+            ],
+        ];
+        let query_rows = vec![vec![store.intern("L1") as Value, encode_int(0)]];
+        let program = ir::Program {
+            relations: vec![r, query],
+            queries: vec![QueryInfo {
+                rel: RelId(1),
+                origin: Span::new(file, 10, 25),
+            }],
+            ..ir::Program::default()
+        };
+        let items = output::plan_outputs(&program, &OutputDir::Stdout).unwrap();
+        let text = render_results(
+            &program,
+            &sources,
+            &Fake(store, vec![rows, query_rows]),
+            &items,
+        );
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({
+                "r": [["L1", 2.0, "1970-01-01T00:00:01Z"], ["L2", 0.5, "1970-01-01T00:00:00Z"]],
+                "?- r(x, _y, t).": [["L1", "1970-01-01T00:00:00Z"]],
+                ".printsize r": 2,
+            })
+        );
+        // Keys keep program order.
+        assert!(text.find("\"r\"").unwrap() < text.find("?-").unwrap());
+        assert!(text.contains("2.0"));
+    }
+
+    #[test]
+    fn errors_carry_code_message_and_place() {
+        let mut sources = SourceMap::default();
+        let file = sources.add("p.dl", None, "a(x).\nb(y) :- c(y).\n");
+        let diagnostics = vec![
+            Diagnostic::error(Code::UnboundVariable, "variable `y` is never bound")
+                .at(Span::new(file, 8, 9)),
+            Diagnostic::error(Code::BadFact, "expected 2 fields").at_location(Location::DataLine {
+                path: "in/c.facts".into(),
+                line: 3,
+                col: 1,
+                text: "x".into(),
+            }),
+        ];
+        let doc: serde_json::Value =
+            serde_json::from_str(&render_errors(&sources, &diagnostics)).unwrap();
+        assert_eq!(
+            doc["error"],
+            serde_json::json!({"code": "unbound-variable", "severity": "error",
+                "message": "variable `y` is never bound", "file": "p.dl", "line": 2, "col": 3})
+        );
+        assert_eq!(doc["errors"][1]["file"], "in/c.facts");
+        assert_eq!(doc["errors"][1]["line"], 3);
+        let single: serde_json::Value =
+            serde_json::from_str(&render_errors(&sources, &diagnostics[..1])).unwrap();
+        assert!(single.get("errors").is_none());
+    }
+}

@@ -112,7 +112,7 @@ pub fn plan_outputs(
                         span: spec.span,
                     });
                 }
-                Err(diagnostic) => errors.push(diagnostic),
+                Err(diagnostic) => errors.push(*diagnostic),
             }
         }
         if let Some(span) = relation.printsize {
@@ -515,4 +515,235 @@ pub fn render_table(store: &ValueStore, relation: &ir::Relation, rows: &[&[Value
     let mut res = table.to_string();
     res.push('\n');
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::facts::tests::relation;
+    use crate::ir::{Const, IoSpec};
+    use crate::source::FileId;
+    use crate::value::encode_int;
+
+    /// Hand-made relations over a value store.
+    pub struct Fake {
+        pub store: ValueStore,
+        pub rows: Vec<Vec<Vec<Value>>>,
+    }
+
+    impl Relations for Fake {
+        fn values(&self) -> &ValueStore {
+            &self.store
+        }
+
+        fn rows(&self, rel: RelId) -> Box<dyn Iterator<Item = &[Value]> + '_> {
+            Box::new(self.rows[rel.0 as usize].iter().map(Vec::as_slice))
+        }
+
+        fn len(&self, rel: RelId) -> usize {
+            self.rows[rel.0 as usize].len()
+        }
+    }
+
+    fn span(start: usize) -> Span {
+        Span::new(FileId(0), start, start + 1)
+    }
+
+    /// `lot(id: symbol, qty: number)` with three rows interned out of order,
+    /// and an undeclared `mixed(_0: any)`.
+    fn fixture() -> (ir::Program, Fake) {
+        let mut store = ValueStore::default();
+        let mut lot = relation("lot", &[("id", Type::Symbol), ("qty", Type::Number)], true);
+        lot.outputs.push(IoSpec {
+            params: Vec::new(),
+            span: span(10),
+        });
+        lot.printsize = Some(span(20));
+        let mut mixed = relation("mixed", &[("_0", Type::Any)], false);
+        mixed.outputs.push(IoSpec {
+            params: vec![("IO".into(), "stdout".into())],
+            span: span(5),
+        });
+        let lot_rows = [("b", 2), ("a, \"quoted\"", -1), ("B", 30)]
+            .iter()
+            .map(|(id, qty)| vec![store.intern(id) as Value, encode_int(*qty)])
+            .collect();
+        let mixed_rows = [
+            Const::Sym("x".into()),
+            Const::Float(1.0),
+            Const::Int(1),
+            Const::Time(0),
+            Const::Int(-5),
+        ]
+        .iter()
+        .map(|c| vec![store.encode(Type::Any, c).unwrap()])
+        .collect();
+        let program = ir::Program {
+            relations: vec![lot, mixed],
+            ..ir::Program::default()
+        };
+        (
+            program,
+            Fake {
+                store,
+                rows: vec![lot_rows, mixed_rows],
+            },
+        )
+    }
+
+    #[test]
+    fn rows_sort_in_the_shared_value_order() {
+        let (program, fake) = fixture();
+        let rows = sorted_rows(&fake, RelId(0), &column_types(program.relation(RelId(0))));
+        let ids: Vec<&str> = rows
+            .iter()
+            .map(|row| fake.store.symbol(row[0] as u32))
+            .collect();
+        assert_eq!(ids, ["B", "a, \"quoted\"", "b"]);
+        let rows = sorted_rows(&fake, RelId(1), &[Type::Any]);
+        let values: Vec<Const> = rows
+            .iter()
+            .map(|row| fake.store.decode(Type::Any, row[0]))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                Const::Int(-5),
+                Const::Int(1),
+                Const::Float(1.0),
+                Const::Time(0),
+                Const::Sym("x".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_output_has_a_header_and_quotes_when_needed() {
+        let (program, fake) = fixture();
+        let relation = program.relation(RelId(0));
+        let rows = sorted_rows(&fake, RelId(0), &column_types(relation));
+        let mut out = Vec::new();
+        write_delimited(&mut out, &fake.store, relation, &rows, &Format::CSV).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "id,qty\nB,30\n\"a, \"\"quoted\"\"\",-1\nb,2\n"
+        );
+        let mut out = Vec::new();
+        write_delimited(&mut out, &fake.store, relation, &rows, &Format::FACTS).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "B\t30\na, \"quoted\"\t-1\nb\t2\n"
+        );
+    }
+
+    #[test]
+    fn written_csv_reads_back_to_the_same_rows() {
+        let (program, fake) = fixture();
+        let relation = program.relation(RelId(0));
+        let rows = sorted_rows(&fake, RelId(0), &column_types(relation));
+        let mut out = Vec::new();
+        write_delimited(&mut out, &fake.store, relation, &rows, &Format::CSV).unwrap();
+        let mut store = ValueStore::default();
+        let read =
+            crate::io::facts::parse(&mut store, relation, &out, &Format::CSV, "lot.csv").unwrap();
+        assert_eq!(read.n_rows, 3);
+        assert_eq!(store.symbol(read.values[2] as u32), "a, \"quoted\"");
+    }
+
+    #[test]
+    fn stdout_shows_tables_and_sizes_in_program_order() {
+        let (program, fake) = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let items = plan_outputs(&program, &OutputDir::Dir(dir.path().to_path_buf())).unwrap();
+        let sources = SourceMap::default();
+        let stdout = write_outputs(&program, &sources, &fake, &items).unwrap();
+        let expected = "\
+mixed (5 rows)
+| _0                   |
+|----------------------|
+| -5                   |
+| 1                    |
+| 1                    |
+| 1970-01-01T00:00:00Z |
+| x                    |
+
+lot\t3
+";
+        assert_eq!(stdout, expected);
+        let written = std::fs::read_to_string(dir.path().join("lot.csv")).unwrap();
+        assert_eq!(written.lines().next(), Some("id,qty"));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["lot.csv"]);
+    }
+
+    #[test]
+    fn dash_d_prints_every_output_as_a_table() {
+        let (program, fake) = fixture();
+        let items = plan_outputs(&program, &OutputDir::Stdout).unwrap();
+        assert!(items.iter().all(|item| !matches!(item, Item::File { .. })));
+        let stdout = write_outputs(&program, &SourceMap::default(), &fake, &items).unwrap();
+        assert!(
+            stdout.contains("lot (3 rows)\n| id          | qty |\n"),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn an_unwritable_output_directory_writes_nothing() {
+        let (program, fake) = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("not-a-directory");
+        std::fs::write(&blocker, "this is a file").unwrap();
+        let items = plan_outputs(&program, &OutputDir::Dir(blocker.join("out"))).unwrap();
+        let errors = write_outputs(&program, &SourceMap::default(), &fake, &items).unwrap_err();
+        assert_eq!(errors[0].code, Code::OutputFailed);
+        assert!(
+            errors[0].message.starts_with("cannot write `"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn bad_output_parameters_are_reported_before_evaluation() {
+        let (mut program, _) = fixture();
+        program.relations[0].outputs[0].params = vec![("delimiter".into(), "::".into())];
+        program.relations[1].outputs[0].params = vec![("IO".into(), "sqlite".into())];
+        let errors = plan_outputs(&program, &OutputDir::Stdout).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.code == Code::UnknownDirectiveParameter)
+        );
+        assert!(
+            errors[0]
+                .message
+                .contains("the delimiter must be one character"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[1].message.contains("IO=sqlite"),
+            "{}",
+            errors[1].message
+        );
+    }
+
+    #[test]
+    fn numbers_compare_across_kinds() {
+        let a = Dyn::Int(2);
+        let b = Dyn::Float(crate::value::encode_float(1.5));
+        let c = Dyn::Unsigned(u64::MAX);
+        assert_eq!(compare_numbers(&a, &b), Ordering::Greater);
+        assert_eq!(compare_numbers(&b, &a), Ordering::Less);
+        assert_eq!(compare_numbers(&c, &a), Ordering::Greater);
+        let neg = Dyn::Float(crate::value::encode_float(-0.5));
+        assert_eq!(compare_numbers(&Dyn::Int(-1), &neg), Ordering::Less);
+        assert_eq!(compare_numbers(&Dyn::Int(0), &neg), Ordering::Greater);
+    }
 }
