@@ -131,6 +131,11 @@ struct Parser<'a> {
     types: Vec<Type>,
     /// Scratch for one row in column order.
     row: Vec<Value>,
+    /// Per column, the last symbol read and its value: fact files often
+    /// repeat a column's value on consecutive lines (a batch's inputs, a
+    /// lot's shipments), and a string compare is cheaper than a lookup in a
+    /// large interner.
+    last_symbol: Vec<(String, Option<Value>)>,
     rows: Rows,
     errors: Vec<Diagnostic>,
     header_seen: bool,
@@ -152,6 +157,7 @@ impl<'a> Parser<'a> {
             field_to_column: (0..arity).collect(),
             types: relation.columns.iter().map(|column| column.ty).collect(),
             row: vec![0; arity],
+            last_symbol: vec![(String::new(), None); arity],
             rows: Rows::default(),
             errors: Vec::new(),
             header_seen: !format.headers,
@@ -182,6 +188,10 @@ impl<'a> Parser<'a> {
         let bytes = text.as_bytes();
         let delimiter = self.format.delimiter;
         let arity = self.relation.arity();
+        // One pass to count lines is cheap next to parsing, and saves
+        // reallocating (and copying) the rows many times over.
+        let n_lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        self.rows.values.reserve(n_lines * arity);
         let mut pos = 0;
         let mut line_no = 0;
         while pos < bytes.len() && !self.full() {
@@ -323,7 +333,19 @@ impl<'a> Parser<'a> {
     ) -> bool {
         let column = self.field_to_column[field_idx];
         let parsed = match self.types[column] {
-            Type::Symbol => Ok(self.store.intern(field) as Value),
+            Type::Symbol => {
+                let (last_text, last_value) = &mut self.last_symbol[column];
+                match last_value {
+                    Some(value) if last_text == field => Ok(*value),
+                    _ => {
+                        let value = self.store.intern(field) as Value;
+                        last_text.clear();
+                        last_text.push_str(field);
+                        *last_value = Some(value);
+                        Ok(value)
+                    }
+                }
+            }
             ty => self.store.parse(ty, field),
         };
         match parsed {
