@@ -136,6 +136,7 @@ struct Parser<'a> {
     /// lot's shipments), and a string compare is cheaper than a lookup in a
     /// large interner.
     last_symbol: Vec<(String, Option<Value>)>,
+    recent: SymbolCache,
     rows: Rows,
     errors: Vec<Diagnostic>,
     header_seen: bool,
@@ -158,6 +159,7 @@ impl<'a> Parser<'a> {
             types: relation.columns.iter().map(|column| column.ty).collect(),
             row: vec![0; arity],
             last_symbol: vec![(String::new(), None); arity],
+            recent: SymbolCache::new(),
             rows: Rows::default(),
             errors: Vec::new(),
             header_seen: !format.headers,
@@ -338,7 +340,7 @@ impl<'a> Parser<'a> {
                 match last_value {
                     Some(value) if last_text == field => Ok(*value),
                     _ => {
-                        let value = self.store.intern(field) as Value;
+                        let value = self.recent.intern(self.store, field);
                         last_text.clear();
                         last_text.push_str(field);
                         *last_value = Some(value);
@@ -429,6 +431,59 @@ impl<'a> Parser<'a> {
             }
         }
         self.field_to_column = mapping;
+    }
+}
+
+/// A small direct-mapped cache of recently interned short symbols, kept
+/// inline so that a hit touches one cache line instead of the interner's
+/// table and the symbol's heap text (two cache misses once the interner holds
+/// millions of symbols). Lots reappear within a few thousand lines of a fact
+/// file (a lot is split across batches made in the same days), so most
+/// repeats hit.
+struct SymbolCache {
+    slots: Vec<CacheSlot>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+#[derive(Clone, Copy)]
+struct CacheSlot {
+    len: u8,
+    text: [u8; CACHE_TEXT],
+    value: u32,
+}
+
+const CACHE_TEXT: usize = 23;
+const CACHE_BITS: u32 = 16;
+
+impl SymbolCache {
+    fn new() -> SymbolCache {
+        let empty = CacheSlot {
+            len: u8::MAX,
+            text: [0; CACHE_TEXT],
+            value: 0,
+        };
+        SymbolCache {
+            slots: vec![empty; 1 << CACHE_BITS],
+            hasher: rustc_hash::FxBuildHasher,
+        }
+    }
+
+    fn intern(&mut self, store: &mut ValueStore, field: &str) -> Value {
+        use std::hash::BuildHasher;
+        let bytes = field.as_bytes();
+        if bytes.len() > CACHE_TEXT {
+            return store.intern(field) as Value;
+        }
+        let idx = (self.hasher.hash_one(bytes) >> (64 - CACHE_BITS)) as usize;
+        let slot = &mut self.slots[idx];
+        if slot.len as usize == bytes.len() && &slot.text[..bytes.len()] == bytes {
+            return slot.value as Value;
+        }
+        let value = store.intern(field);
+        slot.len = bytes.len() as u8;
+        slot.text[..bytes.len()].copy_from_slice(bytes);
+        slot.value = value;
+        value as Value
     }
 }
 
@@ -853,6 +908,26 @@ pub(crate) mod tests {
         assert_eq!(location(&errors[0]).0, 2);
         assert_eq!(location(&errors[0]).1, 2);
         assert!(errors[0].message.contains("not UTF-8"));
+    }
+
+    #[test]
+    fn the_symbol_cache_never_confuses_symbols() {
+        let mut store = ValueStore::default();
+        let mut cache = SymbolCache::new();
+        // Far more distinct symbols than slots, so slots are overwritten, plus
+        // long symbols that bypass the cache.
+        for round in 0..2 {
+            for idx in 0..100_000u32 {
+                let text = if idx % 7 == 0 {
+                    format!("a-long-symbol-beyond-the-inline-limit-{idx}")
+                } else {
+                    format!("L{idx}")
+                };
+                let value = cache.intern(&mut store, &text);
+                assert_eq!(store.symbol(value as u32), text, "round {round}");
+            }
+        }
+        assert_eq!(store.n_symbols(), 100_000);
     }
 
     #[test]
