@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::diagnostic::{self, Code, Diagnostic};
+use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
-use crate::engine::{Engine, EngineError, Limits};
+use crate::engine::Limits;
 use crate::generate;
 use crate::io;
-use crate::io::output::{self, OutputDir};
+use crate::io::output::OutputDir;
 use crate::plan;
 use crate::source::SourceMap;
 
@@ -215,41 +215,21 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
     } else {
         OutputDir::Dir(args.output.clone())
     };
-    let items = match output::plan_outputs(&program, &output_dir) {
-        Ok(items) => items,
-        Err(diagnostics) => return report_failure(&sources, &diagnostics, args.json),
+    let options = io::RunOptions {
+        input_dir: args.facts.clone(),
+        output_dir,
+        json: args.json,
+        limits: Limits {
+            timeout: args.timeout,
+            max_tuples: args.max_tuples,
+        },
     };
-    let mut engine = Engine::new(&program);
-    if let Err(diagnostics) = io::load_inputs(&program, &mut engine, &args.facts) {
-        return report_failure(&sources, &diagnostics, args.json);
-    }
-    let limits = Limits {
-        timeout: args.timeout,
-        max_tuples: args.max_tuples,
-    };
-    if let Err(err) = engine.run(&limits) {
-        let (code, help) = match err {
-            EngineError::Timeout { .. } => {
-                (Code::Timeout, "allow more time with --timeout SECONDS")
-            }
-            EngineError::TupleLimit { .. } => {
-                (Code::TupleLimit, "allow more tuples with --max-tuples N")
-            }
-        };
-        let diagnostic = Diagnostic::error(code, err.to_string()).with_help(help);
-        return report_failure(&sources, &[diagnostic], args.json);
-    }
-    if args.json {
-        let text = io::json::render_results(&program, &sources, &engine, &items);
-        print_stdout(&text)?;
-        return Ok(Status::Ok);
-    }
-    match output::write_outputs(&program, &sources, &engine, &items) {
+    match io::run(&program, &sources, &options) {
         Ok(text) => {
             print_stdout(&text)?;
             Ok(Status::Ok)
         }
-        Err(diagnostics) => report_failure(&sources, &diagnostics, false),
+        Err(diagnostics) => report_failure(&sources, &diagnostics, args.json),
     }
 }
 

@@ -12,11 +12,55 @@ pub mod output;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError, Limits};
 use crate::ir::{self, IoSpec, RelId};
+use crate::source::SourceMap;
 use crate::value::ValueStore;
 
 pub use facts::{Format, Rows};
+
+/// How to run a checked program: where its files are, what to produce.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Where `.input` files are read from (`-F`).
+    pub input_dir: PathBuf,
+    /// Where `.output` files go (`-D`).
+    pub output_dir: output::OutputDir,
+    /// Produce one JSON document instead of files and tables (`--json`).
+    pub json: bool,
+    pub limits: Limits,
+}
+
+/// Runs a checked program end to end: resolve outputs, load inputs,
+/// evaluate, write files. Returns the text for stdout (tables, sizes and
+/// query answers, or the JSON document), or every problem found. Nothing is
+/// written unless evaluation succeeded.
+pub fn run(
+    program: &ir::Program,
+    sources: &SourceMap,
+    options: &RunOptions,
+) -> Result<String, Vec<Diagnostic>> {
+    let items = output::plan_outputs(program, &options.output_dir)?;
+    let mut engine = Engine::new(program);
+    load_inputs(program, &mut engine, &options.input_dir)?;
+    if let Err(err) = engine.run(&options.limits) {
+        let (code, help) = match err {
+            EngineError::Timeout { .. } => {
+                (Code::Timeout, "allow more time with --timeout SECONDS")
+            }
+            EngineError::TupleLimit { .. } => {
+                (Code::TupleLimit, "allow more tuples with --max-tuples N")
+            }
+        };
+        return Err(vec![
+            Diagnostic::error(code, err.to_string()).with_help(help),
+        ]);
+    }
+    if options.json {
+        return Ok(json::render_results(program, sources, &engine, &items));
+    }
+    output::write_outputs(program, sources, &engine, &items)
+}
 
 /// What was loaded, for `--verbose`-style reporting and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
