@@ -26,9 +26,15 @@ pub fn render_results(
 ) -> String {
     let mut out = String::from("{");
     let mut first = true;
+    // A relation with several `.output` directives appears once.
+    let mut seen: Vec<ir::RelId> = Vec::new();
     for item in items {
         let (key, rel) = match item {
             Item::File { rel, .. } | Item::Table { rel, .. } => {
+                if seen.contains(rel) {
+                    continue;
+                }
+                seen.push(*rel);
                 (program.relation(*rel).name.clone(), *rel)
             }
             Item::Query { rel, span } => (output::query_text(sources, *span), *rel),
@@ -228,6 +234,11 @@ mod tests {
             span: Span::new(file, 0, 9),
         });
         r.printsize = Some(Span::new(file, 26, 38));
+        // A second `.output` of the same relation does not repeat its key.
+        r.outputs.push(IoSpec {
+            params: vec![("IO".into(), "stdout".into())],
+            span: Span::new(file, 0, 9),
+        });
         let mut query = relation(
             "$query0",
             &[("x", Type::Symbol), ("t", Type::DateTime)],
@@ -272,6 +283,7 @@ mod tests {
                 ".printsize r": 2,
             })
         );
+        assert_eq!(text.matches("\"r\":").count(), 1, "{text}");
         // Keys keep program order.
         assert!(text.find("\"r\"").unwrap() < text.find("?-").unwrap());
         assert!(text.contains("2.0"));
