@@ -24,6 +24,9 @@ pub enum Code {
     TypeMismatch,
     // Stratification.
     Unstratifiable,
+    // Functions and constructs the checker does not accept.
+    UnknownFunction,
+    UnsupportedFeature,
     // Data and evaluation.
     InputNotFound,
     BadFact,
@@ -45,6 +48,8 @@ impl Code {
         Code::UnboundVariable,
         Code::TypeMismatch,
         Code::Unstratifiable,
+        Code::UnknownFunction,
+        Code::UnsupportedFeature,
         Code::InputNotFound,
         Code::BadFact,
         Code::OutputFailed,
@@ -65,6 +70,8 @@ impl Code {
             Code::UnboundVariable => "unbound-variable",
             Code::TypeMismatch => "type-mismatch",
             Code::Unstratifiable => "unstratifiable",
+            Code::UnknownFunction => "unknown-function",
+            Code::UnsupportedFeature => "unsupported",
             Code::InputNotFound => "input-not-found",
             Code::BadFact => "bad-fact",
             Code::OutputFailed => "output-failed",
