@@ -51,6 +51,10 @@ pub fn run(
             EngineError::TupleLimit { .. } => {
                 (Code::TupleLimit, "allow more tuples with --max-tuples N")
             }
+            EngineError::TooWide { .. } => (
+                Code::UnsupportedFeature,
+                "split the relation into narrower ones joined on a key",
+            ),
         };
         return Err(vec![
             Diagnostic::error(code, err.to_string()).with_help(help),
