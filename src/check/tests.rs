@@ -23,7 +23,10 @@ impl Checked {
     }
 
     fn errors(&self) -> Vec<&Diagnostic> {
-        self.diags.iter().filter(|d| d.severity == Severity::Error).collect()
+        self.diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect()
     }
 
     /// The only diagnostic with `code`.
@@ -34,13 +37,20 @@ impl Checked {
     }
 
     fn rel(&self, name: &str) -> &ir::Relation {
-        let id = self.program.relation_by_name(name).unwrap_or_else(|| panic!("no relation {name}"));
+        let id = self
+            .program
+            .relation_by_name(name)
+            .unwrap_or_else(|| panic!("no relation {name}"));
         self.program.relation(id)
     }
 
     fn rules_of(&self, name: &str) -> Vec<&ir::Rule> {
         let id = self.program.relation_by_name(name).unwrap();
-        self.program.rules.iter().filter(|rule| rule.head.rel == id).collect()
+        self.program
+            .rules
+            .iter()
+            .filter(|rule| rule.head.rel == id)
+            .collect()
     }
 
     fn types(&self, name: &str) -> Vec<Type> {
@@ -54,21 +64,67 @@ fn run(text: &str) -> Checked {
     let (ast, parse_diags) = syntax::parse(&sources, file);
     assert!(parse_diags.is_empty(), "parse errors: {parse_diags:#?}");
     let (program, diags) = check(&sources, &[(file, ast)]);
-    Checked { sources, program, diags }
+    Checked {
+        sources,
+        program,
+        diags,
+    }
 }
 
 fn clean(text: &str) -> Checked {
     let checked = run(text);
-    assert!(checked.diags.is_empty(), "unexpected diagnostics: {:#?}", checked.diags);
+    assert!(
+        checked.diags.is_empty(),
+        "unexpected diagnostics: {:#?}",
+        checked.diags
+    );
     checked
 }
 
 #[test]
 fn shared_bench_programs_check_cleanly() {
     for name in ["q0_load", "q1_closure", "q2_forward", "q3_backward"] {
-        let path = format!("{}/../shared/bench/programs/{name}.dl", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../shared/bench/programs/{name}.dl",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
         let checked = run(&text);
         assert!(checked.errors().is_empty(), "{name}: {:#?}", checked.diags);
     }
+}
+
+/// Every example of docs/language.md: plain blocks check without errors,
+/// `expect=CODE` blocks for a checker code report that code.
+#[test]
+fn language_reference_examples() {
+    let path = format!("{}/docs/language.md", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut n_checked = 0;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```tracelog") else { continue };
+        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let block = block.join("\n");
+        let expect = info.split_whitespace().find_map(|word| word.strip_prefix("expect="));
+        let mut sources = SourceMap::default();
+        let file = sources.add("doc.dl", None, block.as_str());
+        let (ast, parse_diags) = syntax::parse(&sources, file);
+        if !parse_diags.is_empty() {
+            assert_eq!(expect, Some("parse-error"), "{block}");
+            continue;
+        }
+        let (_, diags) = check(&sources, &[(file, ast)]);
+        match expect {
+            None => assert!(!crate::diagnostic::has_errors(&diags), "{block}\n{diags:#?}"),
+            Some(code) if Code::ALL.iter().any(|c| c.as_str() == code && *c < Code::InputNotFound) => {
+                if !matches!(code, "include-not-found" | "include-cycle") {
+                    assert!(diags.iter().any(|d| d.code.as_str() == code), "{block}\n{diags:#?}");
+                }
+            }
+            Some(_) => assert!(!crate::diagnostic::has_errors(&diags), "{block}\n{diags:#?}"),
+        }
+        n_checked += 1;
+    }
+    assert!(n_checked > 20, "only {n_checked} examples found");
 }
