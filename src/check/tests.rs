@@ -103,10 +103,17 @@ fn language_reference_examples() {
     let mut n_checked = 0;
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
-        let Some(info) = line.strip_prefix("```tracelog") else { continue };
-        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let Some(info) = line.strip_prefix("```tracelog") else {
+            continue;
+        };
+        let block: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
         let block = block.join("\n");
-        let expect = info.split_whitespace().find_map(|word| word.strip_prefix("expect="));
+        let expect = info
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("expect="));
         let mut sources = SourceMap::default();
         let file = sources.add("doc.dl", None, block.as_str());
         let (ast, parse_diags) = syntax::parse(&sources, file);
@@ -116,15 +123,311 @@ fn language_reference_examples() {
         }
         let (_, diags) = check(&sources, &[(file, ast)]);
         match expect {
-            None => assert!(!crate::diagnostic::has_errors(&diags), "{block}\n{diags:#?}"),
-            Some(code) if Code::ALL.iter().any(|c| c.as_str() == code && *c < Code::InputNotFound) => {
+            None => assert!(
+                !crate::diagnostic::has_errors(&diags),
+                "{block}\n{diags:#?}"
+            ),
+            Some(code)
+                if Code::ALL
+                    .iter()
+                    .any(|c| c.as_str() == code && *c < Code::InputNotFound) =>
+            {
                 if !matches!(code, "include-not-found" | "include-cycle") {
-                    assert!(diags.iter().any(|d| d.code.as_str() == code), "{block}\n{diags:#?}");
+                    assert!(
+                        diags.iter().any(|d| d.code.as_str() == code),
+                        "{block}\n{diags:#?}"
+                    );
                 }
             }
-            Some(_) => assert!(!crate::diagnostic::has_errors(&diags), "{block}\n{diags:#?}"),
+            Some(_) => assert!(
+                !crate::diagnostic::has_errors(&diags),
+                "{block}\n{diags:#?}"
+            ),
         }
         n_checked += 1;
     }
     assert!(n_checked > 20, "only {n_checked} examples found");
+}
+
+// ---- Diagnostics: code, message, text under the caret. ----
+
+#[test]
+fn duplicate_declaration_points_at_the_second_with_the_first_related() {
+    let checked = run(".decl lot(id: symbol)\n.decl lot(id: number)\n");
+    let d = checked.one(Code::DuplicateDeclaration);
+    assert_eq!(d.message, "relation `lot` is declared twice");
+    assert_eq!(checked.snippet(d), "lot");
+    assert_eq!(
+        checked.sources.location(match &d.location {
+            Some(Location::Span(span)) => *span,
+            _ => unreachable!(),
+        }),
+        "test.dl:2:7"
+    );
+    assert_eq!(checked.sources.location(d.related[0].0), "test.dl:1:7");
+}
+
+#[test]
+fn two_policies_in_one_file_are_a_duplicate() {
+    let checked = run(".policy \"a\" version \"1\"\n.policy \"b\" version \"2\"\n");
+    let d = checked.one(Code::DuplicateDeclaration);
+    assert_eq!(d.message, "a file may declare only one `.policy`");
+    assert!(checked.snippet(d).starts_with(".policy \"b\""));
+    assert_eq!(checked.program.policies.len(), 1);
+    assert_eq!(checked.program.policies[0].name, "a");
+}
+
+#[test]
+fn unknown_type_suggests_the_closest_type() {
+    let checked = run(".decl lot(id: sybmol)\n.type Qty = nubmer\n");
+    let types: Vec<&Diagnostic> = checked
+        .diags
+        .iter()
+        .filter(|d| d.code == Code::UnknownType)
+        .collect();
+    assert_eq!(types.len(), 2, "{:#?}", checked.diags);
+    assert_eq!(types[0].message, "unknown type `nubmer`");
+    assert_eq!(checked.snippet(types[0]), "nubmer");
+    assert_eq!(types[0].help.as_deref(), Some("did you mean `number`?"));
+    assert_eq!(types[1].message, "unknown type `sybmol`");
+    assert_eq!(checked.snippet(types[1]), "sybmol");
+    assert_eq!(types[1].help.as_deref(), Some("did you mean `symbol`?"));
+}
+
+#[test]
+fn arity_mismatch_against_first_use_and_against_decl() {
+    let checked = run("shipped(\"L1\", \"DC07\").\nseen(x) :- shipped(x, _, _).\n");
+    let d = checked.one(Code::ArityMismatch);
+    assert_eq!(
+        d.message,
+        "`shipped` has 3 arguments here but 2 at its first use"
+    );
+    assert_eq!(checked.snippet(d), "shipped(x, _, _)");
+    assert_eq!(
+        checked.sources.snippet(d.related[0].0),
+        "shipped(\"L1\", \"DC07\")"
+    );
+
+    let checked = run("lot(\"L1\", 3).\n.decl lot(id: symbol)\n");
+    let d = checked.one(Code::ArityMismatch);
+    assert_eq!(
+        d.message,
+        "`lot` has 2 arguments here but is declared with 1 column"
+    );
+    assert_eq!(checked.snippet(d), "lot(\"L1\", 3)");
+    assert_eq!(checked.sources.snippet(d.related[0].0), "lot");
+    // A rule with an arity error is not type-checked as well.
+    assert_eq!(checked.diags.len(), 1, "{:#?}", checked.diags);
+}
+
+#[test]
+fn directives_about_nothing_and_unknown_parameters() {
+    let checked = run(
+        ".decl lot(id: symbol)\n.input lto\n.output lot(IO=file, seperator=\",\")\n.output lot(IO=printer)\n",
+    );
+    let d = checked.one(Code::UnknownRelation);
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(
+        d.message,
+        "`.input` names the relation `lto`, which is neither declared nor used"
+    );
+    assert_eq!(checked.snippet(d), "lto");
+    assert_eq!(d.help.as_deref(), Some("did you mean `lot`?"));
+    let params: Vec<&Diagnostic> = checked
+        .diags
+        .iter()
+        .filter(|d| d.code == Code::UnknownDirectiveParameter)
+        .collect();
+    assert_eq!(params.len(), 2);
+    assert_eq!(
+        params[0].message,
+        "unknown parameter `seperator` for `.output`"
+    );
+    assert_eq!(checked.snippet(params[0]), "seperator");
+    assert!(
+        params[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("IO, filename, delimiter and headers")
+    );
+    assert_eq!(
+        params[1].message,
+        "`IO` must be `file` or `stdout`, not `printer`"
+    );
+    assert_eq!(checked.snippet(params[1]), "IO=printer");
+}
+
+#[test]
+fn io_directives_are_recorded() {
+    let checked = clean(
+        ".decl a(x: symbol)\n.decl b(x: symbol)\n.input a, b(filename=\"in.tsv\", headers=false)\n.output a(IO=stdout)\n.printsize b\n",
+    );
+    assert_eq!(checked.rel("a").inputs[0].get("filename"), Some("in.tsv"));
+    assert_eq!(checked.rel("b").inputs[0].get("headers"), Some("false"));
+    assert_eq!(checked.rel("a").outputs[0].get("IO"), Some("stdout"));
+    assert!(checked.rel("b").printsize.is_some());
+    assert!(checked.rel("a").printsize.is_none());
+}
+
+#[test]
+fn empty_body_relation_is_a_warning_with_a_suggestion() {
+    let checked = run("shipped(\"L1\", \"DC07\").\nreached(x) :- shiped(x, _).\n");
+    let d = checked.one(Code::UnknownRelation);
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.message,
+        "relation `shiped` has no facts, rules or input, so it is empty"
+    );
+    assert_eq!(checked.snippet(d), "shiped(x, _)");
+    assert_eq!(d.help.as_deref(), Some("did you mean `shipped`?"));
+    assert!(checked.errors().is_empty());
+    // The relation exists (empty) and the rule is kept.
+    assert_eq!(checked.rel("shiped").arity(), 2);
+    assert_eq!(checked.rules_of("reached").len(), 1);
+}
+
+#[test]
+fn unbound_head_variable() {
+    let checked = run("lot(\"L1\").\nexposed(lot, customer) :- lot(lot).\n");
+    let d = checked.one(Code::UnboundVariable);
+    assert_eq!(
+        d.message,
+        "variable `customer` is not bound: it appears in the head but in no positive body atom"
+    );
+    assert_eq!(checked.snippet(d), "customer");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("add an atom that binds `customer`, or use `_` if any value will do")
+    );
+}
+
+#[test]
+fn unbound_in_comparison_negations_and_head_wildcard() {
+    let checked = run("a(1).\nb(x) :- a(x), y > 2.\n");
+    let d = checked.one(Code::UnboundVariable);
+    assert_eq!(
+        d.message,
+        "variable `y` is not bound: it is used in a comparison or an expression but appears in no positive body atom"
+    );
+    assert_eq!(checked.snippet(d), "y");
+
+    let checked = run("a(1). s(1, 2). t(1, 2).\nb(x) :- a(x), !s(x, p), !t(x, p).\n");
+    let d = checked.one(Code::UnboundVariable);
+    assert_eq!(
+        d.message,
+        "variable `p` is not bound: it appears in several negated atoms but in no positive body atom"
+    );
+    assert_eq!(checked.snippet(d), "p");
+
+    let checked = run("a(1).\nb(x, _) :- a(x).\n");
+    let d = checked.one(Code::UnboundVariable);
+    assert_eq!(d.message, "`_` cannot stand in a head");
+    assert_eq!(checked.snippet(d), "_");
+
+    // A cycle of assignments binds nothing.
+    let checked = run("a(1).\nb(x, y) :- a(z), x = y + 1, y = x - 1.\n");
+    let unbound: Vec<&str> = checked
+        .diags
+        .iter()
+        .filter(|d| d.code == Code::UnboundVariable)
+        .map(|d| checked.snippet(d))
+        .collect();
+    assert_eq!(unbound, ["x", "y"]);
+}
+
+#[test]
+fn type_mismatches_name_relation_column_and_types() {
+    let checked = run(".decl qty(lot: symbol, n: number)\nqty(\"L1\", \"twelve\").\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `\"twelve\"` is a symbol but column `n` of `qty` has type number"
+    );
+    assert_eq!(checked.snippet(d), "\"twelve\"");
+
+    let checked = run(
+        ".decl qty(lot: symbol, n: number)\n.decl name(lot: symbol, label: symbol)\nqty(\"L1\", 3).\nname(l, n) :- qty(l, n).\n",
+    );
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `n` has type number elsewhere in the rule but column `label` of `name` has type symbol"
+    );
+    assert_eq!(checked.snippet(d), "n");
+
+    let checked = run(".decl at(lot: symbol, t: datetime)\nat(\"L1\", \"yesterday\").\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `\"yesterday\"` is not a date-time but column `t` of `at` has type datetime"
+    );
+    assert_eq!(checked.snippet(d), "\"yesterday\"");
+
+    let checked = run(".decl s(x: symbol)\ns(\"a\").\nr(y) :- s(x), y = x + 1.\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: cannot apply `+` to a symbol and a number"
+    );
+    assert_eq!(checked.snippet(d), "x + 1");
+
+    let checked = run(".decl s(x: symbol, n: number)\ns(\"a\", 1).\nr(x) :- s(x, n), x < n.\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `<` compares a symbol with a number"
+    );
+    assert_eq!(checked.snippet(d), "x < n");
+}
+
+#[test]
+fn unknown_function_lists_the_builtins() {
+    let checked = run("a(1).\nb(y) :- a(x), y = dayz(x).\n");
+    let d = checked.one(Code::UnknownFunction);
+    assert_eq!(d.message, "unknown function `dayz`");
+    assert_eq!(checked.snippet(d), "dayz");
+    let help = d.help.as_deref().unwrap();
+    assert!(help.starts_with("did you mean `days`?"), "{help}");
+    assert!(help.contains("`to_float`"), "{help}");
+    assert_eq!(checked.diags.len(), 1, "no cascade: {:#?}", checked.diags);
+}
+
+#[test]
+fn disjunction_inside_an_aggregate_is_unsupported() {
+    let checked = run("a(1). b(2).\nn(c) :- c = count : { a(x) ; b(x) }.\n");
+    let d = checked.one(Code::UnsupportedFeature);
+    assert_eq!(
+        d.message,
+        "disjunction inside an aggregate is not supported"
+    );
+    assert_eq!(checked.snippet(d), "a(x) ; b(x)");
+}
+
+#[test]
+fn unstratifiable_names_the_cycle() {
+    let checked = run("lot(\"L1\").\np(x) :- lot(x), !q(x).\nq(x) :- lot(x), !p(x).\n");
+    let d = checked.one(Code::Unstratifiable);
+    assert_eq!(
+        d.message,
+        "`p` depends on itself through the negation of `q`: p → q → p"
+    );
+    assert_eq!(checked.snippet(d), "!q(x)");
+
+    let checked = run("e(1, 2).\nn(x, c) :- e(x, _), c = count : n(_, _).\n");
+    let d = checked.one(Code::Unstratifiable);
+    assert_eq!(
+        d.message,
+        "`n` depends on itself through an aggregate over `n`: n → n"
+    );
+    assert_eq!(checked.snippet(d), "count : n(_, _)");
+}
+
+#[test]
+fn all_problems_are_reported_in_one_run() {
+    let checked = run(".decl a(x: sybmol)\nb(x) :- c(x, y).\nc(1).\nd(y) :- b(x).\n");
+    let codes: Vec<Code> = checked.diags.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&Code::UnknownType), "{codes:?}");
+    assert!(codes.contains(&Code::ArityMismatch), "{codes:?}");
+    assert!(codes.contains(&Code::UnboundVariable), "{codes:?}");
 }

@@ -373,12 +373,14 @@ impl Infer<'_> {
         }
     }
 
+    /// The body first: a variable takes its type where it is bound, and a
+    /// head that disagrees is then the place blamed.
     fn constrain_rule(&mut self, rule_idx: usize, rule: &LRule) {
+        self.constrain_literals(rule_idx, &rule.body);
         for (col_idx, arg) in rule.head.args.iter().enumerate() {
             let node = self.col(rule.head.rel, col_idx);
             self.constrain_value(node, rule_idx, arg);
         }
-        self.constrain_literals(rule_idx, &rule.body);
     }
 
     fn constrain_literals(&mut self, rule_idx: usize, literals: &[LLit]) {
@@ -441,6 +443,7 @@ impl Infer<'_> {
     }
 
     fn check_rule(&mut self, rule_idx: usize, rule: &LRule, diags: &mut Vec<Diagnostic>) {
+        self.check_literals(rule_idx, rule, &rule.body, diags);
         for (col_idx, arg) in rule.head.args.iter().enumerate() {
             let node = self.col(rule.head.rel, col_idx);
             match arg {
@@ -471,7 +474,6 @@ impl Infer<'_> {
                 }
             }
         }
-        self.check_literals(rule_idx, rule, &rule.body, diags);
     }
 
     #[allow(clippy::too_many_arguments)]
