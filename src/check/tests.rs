@@ -431,3 +431,233 @@ fn all_problems_are_reported_in_one_run() {
     assert!(codes.contains(&Code::ArityMismatch), "{codes:?}");
     assert!(codes.contains(&Code::UnboundVariable), "{codes:?}");
 }
+
+// ---- Lowering outcomes. ----
+
+fn var_names(rule: &ir::Rule, terms: &[ir::Term]) -> Vec<String> {
+    terms
+        .iter()
+        .map(|term| match term {
+            ir::Term::Var(var) => rule.var(*var).name.clone(),
+            ir::Term::Const(value) => format!("{value:?}"),
+            ir::Term::Wildcard => "_".to_owned(),
+        })
+        .collect()
+}
+
+fn shape(rule: &ir::Rule, program: &ir::Program) -> Vec<String> {
+    rule.body
+        .iter()
+        .map(|literal| match literal {
+            ir::Literal::Positive(atom) => {
+                format!(
+                    "{}({})",
+                    program.relation(atom.rel).name,
+                    var_names(rule, &atom.args).join(", ")
+                )
+            }
+            ir::Literal::Negative(atom) => {
+                format!(
+                    "!{}({})",
+                    program.relation(atom.rel).name,
+                    var_names(rule, &atom.args).join(", ")
+                )
+            }
+            ir::Literal::Compare(op, _, _) => format!("compare {op:?}"),
+            ir::Literal::Assign(var, _) => format!("assign {}", rule.var(*var).name),
+            ir::Literal::Aggregate(aggregate) => format!(
+                "aggregate {:?} -> {}",
+                aggregate.func,
+                rule.var(aggregate.result).name
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn disjunctions_and_several_heads_become_separate_rules() {
+    let checked =
+        clean("edge(\"a\", \"b\"). marked(\"c\").\nsrc(x), dst(y) :- edge(x, y) ; edge(y, x).\n");
+    let src = checked.rules_of("src");
+    let dst = checked.rules_of("dst");
+    assert_eq!((src.len(), dst.len()), (2, 2));
+    assert_eq!(shape(src[0], &checked.program), ["edge(x, y)"]);
+    assert_eq!(shape(src[1], &checked.program), ["edge(y, x)"]);
+    assert_eq!(src[0].origin, dst[1].origin);
+    // Facts are rules with constant heads and no body.
+    let facts = checked.rules_of("edge");
+    assert!(facts[0].body.is_empty());
+    assert!(matches!(&facts[0].head.args[0], ir::Expr::Const(ir::Const::Sym(s)) if s == "a"));
+}
+
+#[test]
+fn argument_expressions_are_hoisted_and_assignments_ordered() {
+    let checked =
+        clean("fib(0, 0). fib(1, 1).\nfib(n + 1, x + y) :- fib(n, x), fib(n - 1, y), n < 10.\n");
+    let rule = checked.rules_of("fib")[2];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["fib(n, x)", "fib($e1, y)", "compare Eq", "compare Lt"]
+    );
+    assert_eq!(checked.types("fib"), [Type::Number, Type::Number]);
+
+    // Written out of order, the chain is ordered by what binds what.
+    let checked = clean("a(1).\nb(z) :- z = x * 2, x = y + 1, a(y).\n");
+    let rule = checked.rules_of("b")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["a(y)", "assign x", "assign z"]
+    );
+
+    // An expression in a negated atom is computed before the negation.
+    let checked = clean("a(1). s(2).\nb(x) :- a(x), !s(x + 1).\n");
+    let rule = checked.rules_of("b")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["a(x)", "assign $e1", "!s($e1)"]
+    );
+}
+
+#[test]
+fn negation_locals_and_aggregate_wildcards() {
+    let checked = clean(
+        "item(\"A\"). pair(\"A\", \"x\", \"x\").\nno_loop(i) :- item(i), not pair(i, p, p).\n",
+    );
+    let rule = checked.rules_of("no_loop")[0];
+    assert_eq!(shape(rule, &checked.program), ["item(i)", "!pair(i, p, p)"]);
+
+    let checked = clean(
+        "r(1, 2).\nn(c) :- c = count : r(_, _).\nm(x, c) :- r(x, _), c = count : { r(x, _) }.\n",
+    );
+    let rule = checked.rules_of("n")[0];
+    assert_eq!(shape(rule, &checked.program), ["aggregate Count -> c"]);
+    let ir::Literal::Aggregate(aggregate) = &rule.body[0] else {
+        unreachable!()
+    };
+    assert_eq!(
+        shape(
+            &ir::Rule {
+                body: aggregate.body.clone(),
+                ..rule.clone()
+            },
+            &checked.program
+        ),
+        ["r($_1, $_2)"]
+    );
+    // A wildcard outside an aggregate stays a wildcard.
+    let rule = checked.rules_of("m")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["r(x, _)", "aggregate Count -> c"]
+    );
+    assert_eq!(checked.types("n"), [Type::Number]);
+
+    // An aggregate nested in an expression gets a fresh result.
+    let checked = clean("r(1).\nn(x) :- x = 1 + count : r(_).\n");
+    let rule = checked.rules_of("n")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["aggregate Count -> $a1", "assign x"]
+    );
+}
+
+#[test]
+fn queries_become_hidden_relations() {
+    let checked = clean(
+        "edge(\"a\", \"b\"). w(\"a\", 2).\n?- edge(\"a\", x), w(_u, n), !edge(x, _).\n?- edge(y, _).\n",
+    );
+    assert_eq!(checked.program.queries.len(), 2);
+    let query = checked.program.relation(checked.program.queries[0].rel);
+    assert!(query.hidden);
+    assert_eq!(query.name, "?query1");
+    let columns: Vec<(&str, Type)> = query
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.ty))
+        .collect();
+    assert_eq!(columns, [("x", Type::Symbol), ("n", Type::Number)]);
+    assert_eq!(
+        checked
+            .program
+            .relation(checked.program.queries[1].rel)
+            .name,
+        "?query2"
+    );
+    // Queries come last, after what they read.
+    let last = checked.program.strata.last().unwrap();
+    assert_eq!(checked.program.relation(last.relations[0]).name, "?query2");
+}
+
+#[test]
+fn strata_follow_dependencies() {
+    let checked = clean(
+        "lot(\"L1\"). edge(\"a\", \"b\").\npath(x, y) :- edge(x, y).\npath(x, z) :- path(x, y), edge(y, z).\nlonely(x) :- lot(x), !path(x, _).\n",
+    );
+    let strata = &checked.program.strata;
+    let position = |name: &str| {
+        let id = checked.program.relation_by_name(name).unwrap();
+        strata
+            .iter()
+            .position(|s| s.relations.contains(&id))
+            .unwrap()
+    };
+    assert!(position("edge") < position("path"));
+    assert!(position("path") < position("lonely"));
+    assert!(position("lot") < position("lonely"));
+    assert!(strata[position("path")].recursive);
+    assert!(!strata[position("lonely")].recursive);
+    // Every relation is in exactly one stratum; every rule in its head's.
+    let mut all: Vec<ir::RelId> = strata.iter().flat_map(|s| s.relations.clone()).collect();
+    all.sort_unstable();
+    assert_eq!(all.len(), checked.program.relations.len());
+    all.dedup();
+    assert_eq!(all.len(), checked.program.relations.len());
+    for stratum in strata {
+        for rule in &stratum.rules {
+            assert!(
+                stratum
+                    .relations
+                    .contains(&checked.program.rule(*rule).head.rel)
+            );
+        }
+    }
+}
+
+#[test]
+fn inference_of_undeclared_columns() {
+    let checked =
+        clean("tag(\"L1\", \"blue\").\ntag(\"L1\", 7).\nq(t) :- tag(_, t).\nm(1). m(2.5).\n");
+    assert_eq!(checked.types("tag"), [Type::Symbol, Type::Any]);
+    assert_eq!(checked.types("q"), [Type::Any]);
+    assert_eq!(checked.types("m"), [Type::Float]);
+    assert_eq!(checked.rel("tag").columns[1].name, "_1");
+
+    // Aliases are resolved; the column keeps the name it was declared with.
+    let checked = clean(
+        ".type Lot <: symbol\n.decl produced(lot: Lot, at: datetime, n: float)\nproduced(\"L1\", \"2026-03-01\", 3).\nlate(l) :- produced(l, at, _), at > \"2026-03-01T12:00:00Z\".\n",
+    );
+    let column = &checked.rel("produced").columns[0];
+    assert_eq!(
+        (column.ty, column.type_name.as_str()),
+        (Type::Symbol, "Lot")
+    );
+    assert_eq!(
+        checked.program.type_aliases,
+        [("Lot".to_owned(), Type::Symbol)]
+    );
+    let fact = checked.rules_of("produced")[0];
+    assert!(matches!(
+        fact.head.args[1],
+        ir::Expr::Const(ir::Const::Time(_))
+    ));
+    assert!(matches!(fact.head.args[2], ir::Expr::Const(ir::Const::Float(v)) if v == 3.0));
+    let rule = checked.rules_of("late")[0];
+    let ir::Literal::Compare(_, _, ir::Expr::Const(ir::Const::Time(micros))) = &rule.body[1] else {
+        panic!("{:?}", rule.body)
+    };
+    assert_eq!(
+        *micros,
+        crate::value::parse_datetime("2026-03-01T12:00:00Z").unwrap()
+    );
+    assert_eq!(checked.types("late"), [Type::Symbol]);
+}
