@@ -661,3 +661,60 @@ fn inference_of_undeclared_columns() {
     );
     assert_eq!(checked.types("late"), [Type::Symbol]);
 }
+
+#[test]
+fn datetime_arithmetic_builtins_and_aggregate_types() {
+    let checked = clean(
+        ".decl received(lot: symbol, at: datetime)\nreceived(\"L1\", \"2026-03-01T08:00:00Z\").\n\
+         expires(lot, at + days(30)) :- received(lot, at).\n\
+         age(lot, \"2026-04-01\" - at) :- received(lot, at).\n\
+         label(lot, cat(\"lot-\", lot), strlen(lot)) :- received(lot, _).\n\
+         stats(s, m, a) :- s = sum n : age(_, n), m = min t : received(_, t), a = mean n : age(_, n).\n",
+    );
+    assert_eq!(checked.types("expires"), [Type::Symbol, Type::DateTime]);
+    assert_eq!(
+        checked.types("label"),
+        [Type::Symbol, Type::Symbol, Type::Number]
+    );
+    assert_eq!(
+        checked.types("stats"),
+        [Type::Number, Type::DateTime, Type::Float]
+    );
+    // `"2026-04-01" - at` reads the string as a date-time; its result is seconds.
+    assert_eq!(checked.types("age"), [Type::Symbol, Type::Number]);
+    let rule = checked.rules_of("age")[0];
+    let ir::Expr::Binary(_, lhs, _) = &rule.head.args[1] else {
+        panic!()
+    };
+    assert!(matches!(**lhs, ir::Expr::Const(ir::Const::Time(_))));
+
+    let checked = run(".decl r(lot: symbol)\nr(\"a\").\ns(t) :- t = sum x : r(x).\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `sum` needs numbers but its target has type symbol"
+    );
+    assert_eq!(checked.snippet(d), "x");
+
+    let checked = run(".decl u(n: unsigned)\nu(-1).\n");
+    let d = checked.one(Code::TypeMismatch);
+    assert_eq!(
+        d.message,
+        "type mismatch: `-1` is negative but column `n` of `u` has type unsigned"
+    );
+    assert_eq!(checked.snippet(d), "-1");
+}
+
+#[test]
+fn aggregates_side_by_side_have_their_own_locals() {
+    let checked =
+        clean("age(\"a\", 3).\nstats(s, a) :- s = sum n : age(_, n), a = mean n : age(_, n).\n");
+    assert_eq!(checked.types("stats"), [Type::Number, Type::Float]);
+    // A result of one aggregate used in another orders them.
+    let checked = clean("r(1). s(1, 2).\nt(d) :- d = sum y : { s(c, y) }, c = count : r(_).\n");
+    let rule = checked.rules_of("t")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        ["aggregate Count -> c", "aggregate Sum -> d"]
+    );
+}
