@@ -718,3 +718,53 @@ fn aggregates_side_by_side_have_their_own_locals() {
         ["aggregate Count -> c", "aggregate Sum -> d"]
     );
 }
+
+/// Whatever the parser recovers, the checker reports problems and never
+/// panics: every docs example with each one of its lines removed, and with
+/// each line doubled.
+#[test]
+fn mangled_programs_never_panic() {
+    let path = format!("{}/docs/language.md", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let blocks: Vec<String> = text
+        .split("```tracelog")
+        .skip(1)
+        .map(|rest| {
+            rest.split_once('\n')
+                .map_or("", |(_, body)| body)
+                .split("```")
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut n_runs = 0;
+    for block in &blocks {
+        let lines: Vec<&str> = block.lines().collect();
+        for idx in 0..lines.len() {
+            for variant in [0, 1] {
+                let mut mangled: Vec<&str> = lines.clone();
+                if variant == 0 {
+                    mangled.remove(idx);
+                } else {
+                    mangled.insert(idx, lines[idx]);
+                }
+                let text = mangled.join("\n");
+                let mut sources = SourceMap::default();
+                let file = sources.add("m.dl", None, text.as_str());
+                let (ast, _) = syntax::parse(&sources, file);
+                let (program, _) = check(&sources, &[(file, ast)]);
+                assert!(
+                    program
+                        .strata
+                        .iter()
+                        .map(|s| s.relations.len())
+                        .sum::<usize>()
+                        == program.relations.len()
+                );
+                n_runs += 1;
+            }
+        }
+    }
+    assert!(n_runs > 50, "{n_runs}");
+}
