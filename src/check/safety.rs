@@ -4,7 +4,7 @@
 //! assignments, negations and aggregates as soon as their inputs are bound.
 //! An `=` whose one side is a variable not bound yet becomes an assignment.
 
-use crate::check::lower::{LAgg, LExpr, LLit, LRule};
+use crate::check::lower::{LAgg, LExpr, LLit, LRule, LVar};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{CompareOp, VarId};
 
@@ -34,6 +34,10 @@ struct Ctx {
     /// (not inside sibling aggregates): what an aggregate's variable must
     /// avoid to be local to it.
     outer: Vec<u32>,
+    /// Variables made here (results of aggregates whose written result was
+    /// already bound), appended to the rule's variables.
+    new_vars: Vec<LVar>,
+    n_vars: usize,
     /// Literals that could not be ordered.
     stuck: Vec<crate::source::Span>,
 }
@@ -54,10 +58,13 @@ fn order_rule(rule: &mut LRule, diags: &mut Vec<Diagnostic>) {
         bound: vec![false; n_vars],
         unbound: Vec::new(),
         outer,
+        new_vars: Vec::new(),
+        n_vars,
         stuck: Vec::new(),
     };
     let body = std::mem::take(&mut rule.body);
     rule.body = order(&mut ctx, body);
+    rule.vars.append(&mut ctx.new_vars);
     for var in head_vars {
         if !ctx.bound[var.0 as usize] {
             ctx.unbound.push((var, Place::Head));
@@ -147,9 +154,16 @@ fn count_sites(sites: &mut [u32], literals: &[LLit]) {
 fn aggregate_locals(visible: &[u32], aggregate: &LAgg) -> Vec<bool> {
     let mut inner = Vec::new();
     aggregate.inner_vars(&mut inner);
-    let mut res = vec![false; visible.len()];
+    // Sized for variables made while ordering, too.
+    let n = inner
+        .iter()
+        .map(|var| var.0 as usize + 1)
+        .max()
+        .unwrap_or(0)
+        .max(visible.len());
+    let mut res = vec![false; n];
     for var in inner {
-        res[var.0 as usize] = visible[var.0 as usize] == 0;
+        res[var.0 as usize] = visible.get(var.0 as usize).is_none_or(|&count| count == 0);
     }
     res
 }
@@ -193,7 +207,35 @@ fn order(ctx: &mut Ctx, literals: Vec<LLit>) -> Vec<LLit> {
             .position(|literal| is_ready(ctx, &visible, literal));
         let Some(idx) = ready else { break };
         let literal = rest.remove(idx);
-        res.push(emit(ctx, &visible, literal));
+        let literal = emit(ctx, &visible, literal);
+        // `x = 5, x = count : ...`: the aggregate must not bind `x` again.
+        if let LLit::Agg(mut aggregate) = literal {
+            if ctx.bound[aggregate.result.0 as usize] {
+                let written = aggregate.result;
+                let fresh = VarId((ctx.n_vars + ctx.new_vars.len()) as u32);
+                ctx.new_vars.push(LVar {
+                    name: format!("$r{}", ctx.new_vars.len() + 1),
+                    span: aggregate.span,
+                });
+                ctx.bound.push(true);
+                ctx.sites.push(1);
+                ctx.outer.push(0);
+                aggregate.result = fresh;
+                let span = aggregate.span;
+                res.push(LLit::Agg(aggregate));
+                res.push(LLit::Compare(
+                    CompareOp::Eq,
+                    LExpr::Var(written, span),
+                    LExpr::Var(fresh, span),
+                    span,
+                ));
+            } else {
+                ctx.bound[aggregate.result.0 as usize] = true;
+                res.push(LLit::Agg(aggregate));
+            }
+            continue;
+        }
+        res.push(literal);
     }
     // What is left can never run: report its unbound variables.
     for literal in &rest {
@@ -280,7 +322,6 @@ fn emit(ctx: &mut Ctx, visible: &[u32], literal: LLit) -> LLit {
             aggregate.body = order(ctx, body);
             ctx.outer = outer;
             ctx.bound = bound;
-            ctx.bound[aggregate.result.0 as usize] = true;
             LLit::Agg(aggregate)
         }
         other => other,

@@ -768,3 +768,19 @@ fn mangled_programs_never_panic() {
     }
     assert!(n_runs > 50, "{n_runs}");
 }
+
+#[test]
+fn an_aggregate_does_not_rebind_a_bound_variable() {
+    let checked = clean("a(1). b(2).\nsame(x) :- x = count : a(_), x = count : b(_).\n");
+    let rule = checked.rules_of("same")[0];
+    assert_eq!(
+        shape(rule, &checked.program),
+        [
+            "aggregate Count -> x",
+            "aggregate Count -> $r1",
+            "compare Eq"
+        ]
+    );
+    assert_eq!(rule.vars.len(), 4);
+    assert_eq!(rule.vars[3].ty, Type::Number);
+}
