@@ -12,6 +12,8 @@ mod row;
 mod stratum;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod text_tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::time::{Duration, Instant};
