@@ -89,8 +89,10 @@ pub fn load_inputs(
 ) -> Result<LoadStats, Vec<Diagnostic>> {
     let Inputs { loaded, stats } = read_inputs(program, engine.values_mut(), input_dir)?;
     for (rel, rows) in loaded {
-        // FIXME: a zero-arity relation's rows carry no values; the engine
-        // contract has no way yet to insert `n_rows` empty tuples.
+        // A zero-arity relation's rows carry no values.
+        if program.relation(rel).arity() == 0 && rows.n_rows > 0 {
+            engine.insert_empty_tuple(rel);
+        }
         engine.insert(rel, rows.values);
     }
     Ok(stats)
