@@ -9,7 +9,10 @@ use crate::syntax::ast;
 /// Checks a whole program (the root file and its includes, in order). Returns
 /// every problem found, not only the first; when any is an error the program
 /// must not be evaluated.
-pub fn check(sources: &SourceMap, files: &[(FileId, ast::Program)]) -> (ir::Program, Vec<Diagnostic>) {
+pub fn check(
+    sources: &SourceMap,
+    files: &[(FileId, ast::Program)],
+) -> (ir::Program, Vec<Diagnostic>) {
     let _ = (sources, files);
     todo!("check::check")
 }

@@ -93,7 +93,12 @@ pub enum Location {
     Span(Span),
     /// A line of a data file, which is never loaded into the `SourceMap`
     /// (fact files can hold millions of lines): the offending line is kept here.
-    DataLine { path: String, line: u32, col: u32, text: String },
+    DataLine {
+        path: String,
+        line: u32,
+        col: u32,
+        text: String,
+    },
     /// A file as a whole (a missing input file with no directive to point at).
     File { path: String },
 }
@@ -129,7 +134,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn at(mut self, span: Span) -> Diagnostic {

@@ -16,7 +16,10 @@ pub fn parse(sources: &SourceMap, file: FileId) -> (ast::Program, Vec<Diagnostic
 /// Parses `root` and every file it includes (transitively, each once), adding
 /// included files to `sources`. Reports `include-not-found` and `include-cycle`.
 /// The result lists files in the order their statements take effect.
-pub fn parse_with_includes(sources: &mut SourceMap, root: FileId) -> (Vec<(FileId, ast::Program)>, Vec<Diagnostic>) {
+pub fn parse_with_includes(
+    sources: &mut SourceMap,
+    root: FileId,
+) -> (Vec<(FileId, ast::Program)>, Vec<Diagnostic>) {
     let _ = (sources, root);
     todo!("syntax::parse_with_includes")
 }
