@@ -697,7 +697,7 @@ mod tests {
         assert!(!same(&sym("1"), &Const::Int(1)));
         assert!(same(&Const::Float(0.0), &Const::Float(-0.0)));
         assert_eq!(
-            cmp_int_float(i64::MAX as i128, 9.223372036854775807e18),
+            cmp_int_float(i64::MAX as i128, 9_223_372_036_854_775_808.0),
             Ordering::Less
         );
         assert_eq!(cmp_int_float(-1, -0.5), Ordering::Less);
