@@ -8,6 +8,8 @@
 //! order, so comparisons between symbols decode them (lexicographic order).
 //! An `any` column holds ids of interned [`Dyn`] values; equal ids mean equal values.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::ir::{Const, Type};
@@ -62,8 +64,9 @@ pub enum Dyn {
 /// Interned symbols and dynamic values of one engine.
 #[derive(Debug, Default)]
 pub struct ValueStore {
-    symbol_ids: FxHashMap<Box<str>, u32>,
-    symbols: Vec<Box<str>>,
+    // One shared allocation per symbol for both the map and the list.
+    symbol_ids: FxHashMap<Arc<str>, u32>,
+    symbols: Vec<Arc<str>>,
     dyn_ids: FxHashMap<Dyn, u32>,
     dyns: Vec<Dyn>,
 }
@@ -74,8 +77,9 @@ impl ValueStore {
             return id;
         }
         let id = self.symbols.len() as u32;
-        self.symbols.push(text.into());
-        self.symbol_ids.insert(text.into(), id);
+        let text: Arc<str> = text.into();
+        self.symbols.push(text.clone());
+        self.symbol_ids.insert(text, id);
         id
     }
 
@@ -92,7 +96,8 @@ impl ValueStore {
         self.symbols.len()
     }
 
-    fn intern_dyn(&mut self, value: Dyn) -> Value {
+    /// The id of a dynamic value (the stored value of an `any` column), interning it.
+    pub fn intern_dyn(&mut self, value: Dyn) -> Value {
         if let Some(&id) = self.dyn_ids.get(&value) {
             return id as Value;
         }
