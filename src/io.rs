@@ -89,9 +89,14 @@ pub fn load_inputs(
 ) -> Result<LoadStats, Vec<Diagnostic>> {
     let Inputs { loaded, stats } = read_inputs(program, engine.values_mut(), input_dir)?;
     for (rel, rows) in loaded {
-        // FIXME: a zero-arity relation's rows carry no values; the engine
-        // contract has no way yet to insert `n_rows` empty tuples.
-        engine.insert(rel, rows.values);
+        // A zero-arity relation's rows carry no values: any row is the empty tuple.
+        if program.relation(rel).arity() == 0 {
+            if rows.n_rows > 0 {
+                engine.insert_empty_tuple(rel);
+            }
+        } else {
+            engine.insert(rel, rows.values);
+        }
     }
     Ok(stats)
 }
