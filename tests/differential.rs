@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use proptest::test_runner::FileFailurePersistence;
 use tracelog::diagnostic::Code;
 use tracelog::driver::{self, Compiled};
 use tracelog::engine::{Engine, Limits};
@@ -57,6 +58,8 @@ impl Choices<'_> {
 enum Kind {
     Num,
     Sym,
+    /// An undeclared column that holds numbers and symbols (type `any`).
+    Any,
 }
 
 #[derive(Clone, Debug)]
@@ -131,6 +134,8 @@ fn constant(choices: &mut Choices, kind: Kind) -> String {
     match kind {
         Kind::Num => (choices.below(5) as i64 - 1).to_string(),
         Kind::Sym => format!("\"{}\"", choices.pick(&SYMBOLS)),
+        Kind::Any if choices.chance(50) => constant(choices, Kind::Num),
+        Kind::Any => constant(choices, Kind::Sym),
     }
 }
 
@@ -143,17 +148,19 @@ struct Generator<'a, 'b> {
 impl Generator<'_, '_> {
     fn kinds(&mut self, arity: usize) -> Vec<Kind> {
         (0..arity)
-            .map(|_| {
-                if self.choices.chance(50) {
-                    Kind::Num
-                } else {
-                    Kind::Sym
-                }
+            .map(|_| match self.choices.below(25) {
+                0..=11 => Kind::Sym,
+                12..=22 => Kind::Num,
+                _ => Kind::Any,
             })
             .collect()
     }
 
     fn declare(&mut self, rel: &Rel, alias: bool) {
+        // `any` is inferred, never declared.
+        if rel.kinds.contains(&Kind::Any) {
+            return;
+        }
         let columns: Vec<String> = rel
             .kinds
             .iter()
@@ -164,6 +171,7 @@ impl Generator<'_, '_> {
                     (Kind::Sym, false) => "symbol",
                     (Kind::Num, true) => "Qty",
                     (Kind::Sym, true) => "Id",
+                    (Kind::Any, _) => unreachable!("checked above"),
                 };
                 format!("c{idx}: {ty}")
             })
@@ -202,6 +210,7 @@ impl Generator<'_, '_> {
                     .statements
                     .push(format!("{}({}).", rel.name, args.join(", ")));
             }
+            self.mix_kinds(&rel);
             self.rels.push(rel);
         }
         let n_layers = 1 + self.choices.below(3);
@@ -223,6 +232,7 @@ impl Generator<'_, '_> {
                 if self.choices.chance(25) {
                     self.declare(&rel, alias);
                 }
+                self.mix_kinds(&rel);
                 self.rels.push(rel);
             }
             for head in first..self.rels.len() {
@@ -236,6 +246,24 @@ impl Generator<'_, '_> {
         for _ in 0..self.choices.below(3) {
             let query = self.query();
             self.out.queries.push(query);
+        }
+    }
+
+    /// Two facts that put a number and a symbol into every `any` column of
+    /// `rel`, so that each such column really has type `any`.
+    fn mix_kinds(&mut self, rel: &Rel) {
+        if !rel.kinds.contains(&Kind::Any) {
+            return;
+        }
+        for forced in [Kind::Num, Kind::Sym] {
+            let args: Vec<String> = rel
+                .kinds
+                .iter()
+                .map(|&kind| constant(self.choices, if kind == Kind::Any { forced } else { kind }))
+                .collect();
+            self.out
+                .statements
+                .push(format!("{}({}).", rel.name, args.join(", ")));
         }
     }
 
@@ -684,7 +712,11 @@ fn minimize(generated: &Generated, seed: u64) -> Generated {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { // DIFFERENTIAL_CASES=N runs a longer search.
+        cases: std::env::var("DIFFERENTIAL_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1500), max_shrink_iters: 2000,
+        // Failing inputs are kept (and committed) so that every later run tries them first.
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/differential.txt"))),
+        ..ProptestConfig::default() })]
 
     #[test]
     fn engine_agrees_with_reference(bytes in proptest::collection::vec(any::<u8>(), 0..600), seed in any::<u64>()) {
