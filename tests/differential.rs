@@ -300,7 +300,19 @@ impl Generator<'_, '_> {
 
     /// A head argument of `kind`: a bound variable, a constant or (when
     /// `arithmetic`) an expression over bound numbers.
-    fn head_arg(&mut self, kind: Kind, scope: &Scope, arithmetic: bool) -> String {
+    fn head_arg(
+        &mut self,
+        kind: Kind,
+        scope: &Scope,
+        arithmetic: bool,
+        increment: Option<&String>,
+    ) -> String {
+        if let Some(var) = increment
+            && kind == Kind::Num
+            && self.choices.chance(50)
+        {
+            return format!("{var} + {}", 1 + self.choices.below(2));
+        }
         let bound = scope.of_kind(kind);
         if bound.is_empty() || self.choices.chance(10) {
             return constant(self.choices, kind);
@@ -364,6 +376,17 @@ impl Generator<'_, '_> {
         }
         // Arithmetic, assignments and aggregates only where they cannot recurse.
         let finite = !recursive;
+        // Recursion through arithmetic, kept finite: `v + k` in the head only
+        // under `v < 6` (values only grow, and not past 7).
+        let mut increment = None;
+        if recursive && self.choices.chance(25) {
+            let nums = scope.of_kind(Kind::Num);
+            if !nums.is_empty() {
+                let var = self.choices.pick(&nums).clone();
+                body.push(format!("{var} < 6"));
+                increment = Some(var);
+            }
+        }
         if finite && self.choices.chance(20) {
             let nums = scope.of_kind(Kind::Num);
             if !nums.is_empty() {
@@ -399,7 +422,7 @@ impl Generator<'_, '_> {
                 let kinds = self.rels[rel].kinds.clone();
                 let args: Vec<String> = kinds
                     .iter()
-                    .map(|kind| self.head_arg(*kind, &scope, finite))
+                    .map(|kind| self.head_arg(*kind, &scope, finite, increment.as_ref()))
                     .collect();
                 self.atom(rel, &args)
             })
@@ -755,13 +778,14 @@ fn generator_covers_its_constructs() {
             ("zero arity", "()"),
             ("several heads", "), p"),
             ("assignment", " = x"),
+            ("bounded increment", " < 6"),
         ] {
             if text.contains(needle) {
                 seen.insert(construct);
             }
         }
     }
-    assert_eq!(seen.len(), 16, "constructs seen: {seen:?}");
+    assert_eq!(seen.len(), 17, "constructs seen: {seen:?}");
 }
 
 /// The programs are not trivial: most derive something, many through recursion.
