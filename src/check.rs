@@ -95,12 +95,17 @@ pub fn check(
     };
     // A rule with several heads or alternatives is lowered several times:
     // report each problem once.
-    let mut unique: Vec<Diagnostic> = Vec::new();
-    for diagnostic in diags {
-        if !unique.contains(&diagnostic) {
-            unique.push(diagnostic);
-        }
-    }
+    let mut seen = rustc_hash::FxHashSet::default();
+    let unique: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| {
+            let span = match &d.location {
+                Some(crate::diagnostic::Location::Span(span)) => Some(*span),
+                _ => None,
+            };
+            seen.insert((d.code, d.message.clone(), span))
+        })
+        .collect();
     (program, unique)
 }
 

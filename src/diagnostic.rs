@@ -442,7 +442,7 @@ mod tests {
                 .at(Span::new(file, 24, 32))
                 .with_label("bound by no positive atom")
                 .with_help("add an atom that binds `customer`");
-        let text = render(&sources, &[diagnostic.clone()]);
+        let text = render(&sources, std::slice::from_ref(&diagnostic));
         assert!(
             text.contains("error[unbound-variable]: variable `customer` is not bound"),
             "{text}"

@@ -25,7 +25,9 @@ fn examples(text: &str) -> Vec<Example> {
     let mut files = Vec::new();
     let mut lines = text.lines().enumerate();
     while let Some((idx, line)) = lines.next() {
-        let Some(info) = line.strip_prefix("```") else { continue };
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
         let mut body = String::new();
         for (_, line) in lines.by_ref() {
             if line.starts_with("```") {
@@ -36,7 +38,10 @@ fn examples(text: &str) -> Vec<Example> {
         }
         let mut words = info.split_whitespace();
         match words.next() {
-            Some("file") => files.push((words.next().expect("file block has a name").to_owned(), body)),
+            Some("file") => files.push((
+                words.next().expect("file block has a name").to_owned(),
+                body,
+            )),
             Some("tracelog") => {
                 let mut example = Example {
                     line: idx + 1,
@@ -84,7 +89,10 @@ fn run_example(example: &Example, dir: &Path) -> Vec<Diagnostic> {
         input_dir: dir.to_path_buf(),
         output_dir: OutputDir::Dir(output_dir),
         json: false,
-        limits: Limits { timeout: example.timeout.map(Duration::from_secs_f64), max_tuples: example.max_tuples },
+        limits: Limits {
+            timeout: example.timeout.map(Duration::from_secs_f64),
+            max_tuples: example.max_tuples,
+        },
     };
     let mut diagnostics = compiled.warnings;
     if let Err(errors) = io::run(&compiled.program, &compiled.sources, &options) {
@@ -95,26 +103,42 @@ fn run_example(example: &Example, dir: &Path) -> Vec<Diagnostic> {
 
 #[test]
 fn every_example_in_the_language_reference_runs_as_documented() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
+            .unwrap();
     let examples = examples(&text);
-    assert!(examples.len() > 20, "found only {} examples", examples.len());
+    assert!(
+        examples.len() > 20,
+        "found only {} examples",
+        examples.len()
+    );
     let mut failures = Vec::new();
     for example in &examples {
         let dir = tempfile::tempdir().unwrap();
         let diagnostics = run_example(example, dir.path());
         let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
         match &example.expect {
-            None if !diagnostics.is_empty() => {
-                failures.push(format!("line {}: expected a clean run, got {codes:?}: {diagnostics:#?}", example.line))
-            }
-            Some(code) if !codes.contains(&code.as_str()) => {
-                failures.push(format!("line {}: expected `{code}`, got {codes:?}", example.line))
-            }
+            None if !diagnostics.is_empty() => failures.push(format!(
+                "line {}: expected a clean run, got {codes:?}: {diagnostics:#?}",
+                example.line
+            )),
+            Some(code) if !codes.contains(&code.as_str()) => failures.push(format!(
+                "line {}: expected `{code}`, got {codes:?}",
+                example.line
+            )),
             Some(code) => {
                 // A warning example still runs; an error example reports an error.
-                let diagnostic = diagnostics.iter().find(|d| d.code.as_str() == code).unwrap();
-                if diagnostic.severity == Severity::Warning && diagnostics.iter().any(Diagnostic::is_error) {
-                    failures.push(format!("line {}: warning `{code}` came with errors {codes:?}", example.line));
+                let diagnostic = diagnostics
+                    .iter()
+                    .find(|d| d.code.as_str() == code)
+                    .unwrap();
+                if diagnostic.severity == Severity::Warning
+                    && diagnostics.iter().any(Diagnostic::is_error)
+                {
+                    failures.push(format!(
+                        "line {}: warning `{code}` came with errors {codes:?}",
+                        example.line
+                    ));
                 }
             }
             None => (),
@@ -125,16 +149,23 @@ fn every_example_in_the_language_reference_runs_as_documented() {
 
 #[test]
 fn every_diagnostic_code_is_documented_with_an_example() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md"))
+            .unwrap();
     let examples = examples(&text);
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|code| code.as_str())
         .filter(|code| {
-            let has_section = text.lines().any(|line| line.starts_with("### ") && line.split_whitespace().any(|w| w == *code));
+            let has_section = text.lines().any(|line| {
+                line.starts_with("### ") && line.split_whitespace().any(|w| w == *code)
+            });
             let has_example = examples.iter().any(|e| e.expect.as_deref() == Some(code));
             !(has_section && has_example)
         })
         .collect();
-    assert!(missing.is_empty(), "codes without a section and an example in docs/language.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a section and an example in docs/language.md: {missing:?}"
+    );
 }

@@ -4,7 +4,7 @@
 //! assignments, negations and aggregates as soon as their inputs are bound.
 //! An `=` whose one side is a variable not bound yet becomes an assignment.
 
-use crate::check::lower::{LAgg, LExpr, LLit, LRule};
+use crate::check::lower::{LAgg, LExpr, LLit, LRule, LVar};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{CompareOp, VarId};
 
@@ -30,6 +30,14 @@ struct Ctx {
     bound: Vec<bool>,
     /// Unbound variables found, with where.
     unbound: Vec<(VarId, Place)>,
+    /// Occurrences in the head and in the literals of the enclosing levels
+    /// (not inside sibling aggregates): what an aggregate's variable must
+    /// avoid to be local to it.
+    outer: Vec<u32>,
+    /// Variables made here (results of aggregates whose written result was
+    /// already bound), appended to the rule's variables.
+    new_vars: Vec<LVar>,
+    n_vars: usize,
     /// Literals that could not be ordered.
     stuck: Vec<crate::source::Span>,
 }
@@ -43,14 +51,20 @@ fn order_rule(rule: &mut LRule, diags: &mut Vec<Diagnostic>) {
     }
     count_site(&mut sites, &head_vars);
     count_sites(&mut sites, &rule.body);
+    let mut outer = vec![0u32; n_vars];
+    count_site(&mut outer, &head_vars);
     let mut ctx = Ctx {
         sites,
         bound: vec![false; n_vars],
         unbound: Vec::new(),
+        outer,
+        new_vars: Vec::new(),
+        n_vars,
         stuck: Vec::new(),
     };
     let body = std::mem::take(&mut rule.body);
     rule.body = order(&mut ctx, body);
+    rule.vars.append(&mut ctx.new_vars);
     for var in head_vars {
         if !ctx.bound[var.0 as usize] {
             ctx.unbound.push((var, Place::Head));
@@ -135,24 +149,43 @@ fn count_sites(sites: &mut [u32], literals: &[LLit]) {
     }
 }
 
-/// The variables of an aggregate that occur nowhere else in the rule.
-fn aggregate_locals(ctx: &Ctx, aggregate: &LAgg) -> Vec<bool> {
-    let mut inner = vec![0u32; ctx.sites.len()];
-    if let Some(target) = &aggregate.target {
-        let mut vars = Vec::new();
-        target.vars(&mut vars);
-        count_site(&mut inner, &vars);
-    }
-    count_sites(&mut inner, &aggregate.body);
-    inner
+/// The variables of an aggregate that occur nowhere outside it (other
+/// aggregates at the same level have their own locals).
+fn aggregate_locals(visible: &[u32], aggregate: &LAgg) -> Vec<bool> {
+    let mut inner = Vec::new();
+    aggregate.inner_vars(&mut inner);
+    // Sized for variables made while ordering, too.
+    let n = inner
         .iter()
-        .zip(&ctx.sites)
-        .map(|(&inner, &all)| inner > 0 && inner == all)
-        .collect()
+        .map(|var| var.0 as usize + 1)
+        .max()
+        .unwrap_or(0)
+        .max(visible.len());
+    let mut res = vec![false; n];
+    for var in inner {
+        res[var.0 as usize] = visible.get(var.0 as usize).is_none_or(|&count| count == 0);
+    }
+    res
+}
+
+/// Occurrences in the literals of one level, aggregate results included but
+/// not aggregate bodies, added to `outer`.
+fn visible_counts(outer: &[u32], literals: &[LLit]) -> Vec<u32> {
+    let mut res = outer.to_vec();
+    for literal in literals {
+        let mut vars = Vec::new();
+        match literal {
+            LLit::Agg(aggregate) => vars.push(aggregate.result),
+            _ => literal.vars(&mut vars),
+        }
+        count_site(&mut res, &vars);
+    }
+    res
 }
 
 /// Orders one conjunction; `ctx.bound` holds the variables bound before it.
 fn order(ctx: &mut Ctx, literals: Vec<LLit>) -> Vec<LLit> {
+    let visible = visible_counts(&ctx.outer, &literals);
     let mut res = Vec::new();
     let mut rest = Vec::new();
     for literal in literals {
@@ -169,15 +202,45 @@ fn order(ctx: &mut Ctx, literals: Vec<LLit>) -> Vec<LLit> {
         }
     }
     loop {
-        let ready = rest.iter().position(|literal| is_ready(ctx, literal));
+        let ready = rest
+            .iter()
+            .position(|literal| is_ready(ctx, &visible, literal));
         let Some(idx) = ready else { break };
         let literal = rest.remove(idx);
-        res.push(emit(ctx, literal));
+        let literal = emit(ctx, &visible, literal);
+        // `x = 5, x = count : ...`: the aggregate must not bind `x` again.
+        if let LLit::Agg(mut aggregate) = literal {
+            if ctx.bound[aggregate.result.0 as usize] {
+                let written = aggregate.result;
+                let fresh = VarId((ctx.n_vars + ctx.new_vars.len()) as u32);
+                ctx.new_vars.push(LVar {
+                    name: format!("$r{}", ctx.new_vars.len() + 1),
+                    span: aggregate.span,
+                });
+                ctx.bound.push(true);
+                ctx.sites.push(1);
+                ctx.outer.push(0);
+                aggregate.result = fresh;
+                let span = aggregate.span;
+                res.push(LLit::Agg(aggregate));
+                res.push(LLit::Compare(
+                    CompareOp::Eq,
+                    LExpr::Var(written, span),
+                    LExpr::Var(fresh, span),
+                    span,
+                ));
+            } else {
+                ctx.bound[aggregate.result.0 as usize] = true;
+                res.push(LLit::Agg(aggregate));
+            }
+            continue;
+        }
+        res.push(literal);
     }
     // What is left can never run: report its unbound variables.
     for literal in &rest {
         ctx.stuck.push(literal.span());
-        unbound_in(ctx, literal);
+        unbound_in(ctx, &visible, literal);
     }
     res.extend(rest);
     res
@@ -196,7 +259,7 @@ fn unbound_var(ctx: &Ctx, expr: &LExpr) -> Option<VarId> {
     }
 }
 
-fn is_ready(ctx: &Ctx, literal: &LLit) -> bool {
+fn is_ready(ctx: &Ctx, visible: &[u32], literal: &LLit) -> bool {
     match literal {
         LLit::Pos(_) => true,
         LLit::Neg(atom, _) => {
@@ -215,7 +278,7 @@ fn is_ready(ctx: &Ctx, literal: &LLit) -> bool {
         }
         LLit::Assign(_, expr, _) => all_bound(ctx, expr),
         LLit::Agg(aggregate) => {
-            let locals = aggregate_locals(ctx, aggregate);
+            let locals = aggregate_locals(visible, aggregate);
             let mut vars = Vec::new();
             aggregate.inner_vars(&mut vars);
             vars.iter()
@@ -225,7 +288,7 @@ fn is_ready(ctx: &Ctx, literal: &LLit) -> bool {
 }
 
 /// Turns a ready literal into its ordered form and marks what it binds.
-fn emit(ctx: &mut Ctx, literal: LLit) -> LLit {
+fn emit(ctx: &mut Ctx, visible: &[u32], literal: LLit) -> LLit {
     match literal {
         LLit::Compare(op, lhs, rhs, span) => {
             if all_bound(ctx, &lhs) && all_bound(ctx, &rhs) {
@@ -247,11 +310,18 @@ fn emit(ctx: &mut Ctx, literal: LLit) -> LLit {
         }
         LLit::Agg(mut aggregate) => {
             // The body sees what is bound outside; its own bindings stay inside.
-            let outer = ctx.bound.clone();
+            let bound = ctx.bound.clone();
+            let mut outer = visible.to_vec();
+            if let Some(target) = &aggregate.target {
+                let mut vars = Vec::new();
+                target.vars(&mut vars);
+                count_site(&mut outer, &vars);
+            }
+            let outer = std::mem::replace(&mut ctx.outer, outer);
             let body = std::mem::take(&mut aggregate.body);
             aggregate.body = order(ctx, body);
-            ctx.bound = outer;
-            ctx.bound[aggregate.result.0 as usize] = true;
+            ctx.outer = outer;
+            ctx.bound = bound;
             LLit::Agg(aggregate)
         }
         other => other,
@@ -259,7 +329,7 @@ fn emit(ctx: &mut Ctx, literal: LLit) -> LLit {
 }
 
 /// Records the variables that keep a literal from running.
-fn unbound_in(ctx: &mut Ctx, literal: &LLit) {
+fn unbound_in(ctx: &mut Ctx, visible: &[u32], literal: &LLit) {
     let (place, vars): (Place, Vec<VarId>) = match literal {
         LLit::Pos(_) => return,
         LLit::Neg(atom, _) => {
@@ -274,7 +344,7 @@ fn unbound_in(ctx: &mut Ctx, literal: &LLit) {
             (Place::Expression, vars)
         }
         LLit::Agg(aggregate) => {
-            let locals = aggregate_locals(ctx, aggregate);
+            let locals = aggregate_locals(visible, aggregate);
             let mut vars = Vec::new();
             aggregate.inner_vars(&mut vars);
             vars.retain(|var| !locals[var.0 as usize]);

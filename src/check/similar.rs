@@ -1,21 +1,31 @@
 //! This module suggests a known name for a misspelt one ("did you mean").
 
-/// The edit distance (insertions, deletions, substitutions) between two
-/// strings, counted in characters.
+/// The edit distance (insertions, deletions, substitutions and swaps of
+/// neighbours, each counting 1) between two strings, in characters.
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    // dist[i][j]: distance between the first i chars of a and the first j of b.
+    let mut dist = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in dist.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in dist[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (dist[i - 1][j] + 1)
+                .min(dist[i][j - 1] + 1)
+                .min(dist[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(dist[i - 2][j - 2] + 1);
+            }
+            dist[i][j] = best;
+        }
+    }
+    dist[a.len()][b.len()]
 }
 
 /// 1 for equal strings, 0 for strings with nothing in common.
@@ -55,7 +65,8 @@ mod tests {
         assert_eq!(levenshtein("shipped", "shiped"), 1);
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("sybmol", "symbol"), 2);
+        assert_eq!(levenshtein("sybmol", "symbol"), 1);
+        assert_eq!(levenshtein("lto", "lot"), 1);
     }
 
     #[test]

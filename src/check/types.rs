@@ -110,6 +110,12 @@ fn arith(op: ArithOp, a: Ty, b: Ty) -> Result<Ty, ()> {
         return Ok(T(Type::Any));
     }
     let datetime = T(Type::DateTime);
+    // A string next to a date-time is read as one (checked to parse).
+    let (a, b) = match (a, b) {
+        (StrLit, _) if b == datetime => (datetime, b),
+        (_, StrLit) if a == datetime => (a, datetime),
+        _ => (a, b),
+    };
     if a == datetime || b == datetime {
         return match (op, a, b) {
             (ArithOp::Sub, _, _) if a == datetime && b == datetime => Ok(T(Type::Number)),
@@ -373,12 +379,14 @@ impl Infer<'_> {
         }
     }
 
+    /// The body first: a variable takes its type where it is bound, and a
+    /// head that disagrees is then the place blamed.
     fn constrain_rule(&mut self, rule_idx: usize, rule: &LRule) {
+        self.constrain_literals(rule_idx, &rule.body);
         for (col_idx, arg) in rule.head.args.iter().enumerate() {
             let node = self.col(rule.head.rel, col_idx);
             self.constrain_value(node, rule_idx, arg);
         }
-        self.constrain_literals(rule_idx, &rule.body);
     }
 
     fn constrain_literals(&mut self, rule_idx: usize, literals: &[LLit]) {
@@ -441,6 +449,7 @@ impl Infer<'_> {
     }
 
     fn check_rule(&mut self, rule_idx: usize, rule: &LRule, diags: &mut Vec<Diagnostic>) {
+        self.check_literals(rule_idx, rule, &rule.body, diags);
         for (col_idx, arg) in rule.head.args.iter().enumerate() {
             let node = self.col(rule.head.rel, col_idx);
             match arg {
@@ -471,7 +480,6 @@ impl Infer<'_> {
                 }
             }
         }
-        self.check_literals(rule_idx, rule, &rule.body, diags);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -750,6 +758,22 @@ impl Infer<'_> {
             LExpr::Binary(op, lhs, rhs, span) => {
                 let lhs_ty = self.check_expr(rule_idx, lhs, diags)?;
                 let rhs_ty = self.check_expr(rule_idx, rhs, diags)?;
+                for (side, other) in [(&**lhs, rhs_ty), (&**rhs, lhs_ty)] {
+                    if let (
+                        LExpr::Const(value @ ast::Const::Str(_), const_span),
+                        Ty::T(Type::DateTime),
+                    ) = (side, other)
+                        && let Some(message) = self.const_problem(
+                            *const_span,
+                            value,
+                            Type::DateTime,
+                            "the other operand",
+                        )
+                    {
+                        diags.push(self.mismatch(*const_span, message, "write an RFC 3339 date-time such as `\"2026-03-01T08:00:00Z\"`, or a date `\"2026-03-01\"`"));
+                        return None;
+                    }
+                }
                 match arith(*op, lhs_ty, rhs_ty) {
                     Ok(ty) => Some(ty),
                     Err(()) => {
