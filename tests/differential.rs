@@ -535,7 +535,17 @@ impl Generator<'_, '_> {
         } else {
             atom
         };
-        let result = scope.fresh("g");
+        // Now and then the result is a variable bound already: the aggregate then filters.
+        let outside: Vec<String> = scope
+            .of_kind(Kind::Num)
+            .into_iter()
+            .filter(|var| !args.contains(var))
+            .collect();
+        let result = if !outside.is_empty() && self.choices.chance(15) {
+            self.choices.pick(&outside).clone()
+        } else {
+            scope.fresh("g")
+        };
         let aggregate = match func {
             0 => format!("count : {body}"),
             _ => {
@@ -544,7 +554,9 @@ impl Generator<'_, '_> {
                 format!("{name} {target} : {body}")
             }
         };
-        scope.vars.push((result.clone(), Kind::Num));
+        if !scope.vars.iter().any(|(name, _)| *name == result) {
+            scope.vars.push((result.clone(), Kind::Num));
+        }
         format!("{result} = {aggregate}")
     }
 
