@@ -12,6 +12,8 @@ mod row;
 mod stratum;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod text_tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::time::{Duration, Instant};
@@ -305,6 +307,24 @@ impl Engine {
 fn sort_rows(arity: usize, rows: Vec<Value>, unit: bool) -> Vec<Value> {
     if arity == 0 {
         return if unit { vec![0] } else { Vec::new() };
+    }
+    // Common widths sort as arrays in place (no index, no second copy).
+    fn sort_as<const N: usize>(rows: Vec<Value>) -> Vec<Value> {
+        let mut arrays: Vec<[Value; N]> = rows
+            .chunks_exact(N)
+            .map(|row| row.try_into().unwrap_or([0; N]))
+            .collect();
+        drop(rows);
+        arrays.sort_unstable();
+        arrays.dedup();
+        arrays.into_flattened()
+    }
+    match arity {
+        1 => return sort_as::<1>(rows),
+        2 => return sort_as::<2>(rows),
+        3 => return sort_as::<3>(rows),
+        4 => return sort_as::<4>(rows),
+        _ => (),
     }
     let n_rows = rows.len() / arity;
     let row = |idx: usize| &rows[idx * arity..(idx + 1) * arity];

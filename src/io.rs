@@ -89,8 +89,8 @@ pub fn load_inputs(
 ) -> Result<LoadStats, Vec<Diagnostic>> {
     let Inputs { loaded, stats } = read_inputs(program, engine.values_mut(), input_dir)?;
     for (rel, rows) in loaded {
-        // A zero-arity relation's rows carry no values: any row is the empty tuple.
         if program.relation(rel).arity() == 0 {
+            // Each line of a zero-arity input is the one empty tuple.
             if rows.n_rows > 0 {
                 engine.insert_empty_tuple(rel);
             }
@@ -197,7 +197,7 @@ pub fn resolve_input(
     }
     let (path, mut format) = match param(spec, "filename") {
         Some(filename) => {
-            let path = input_dir.join(filename);
+            let path = join(input_dir, filename);
             if !path.is_file() {
                 let message = format!(
                     "the input file `{}` of `{}` does not exist",
@@ -215,8 +215,8 @@ pub fn resolve_input(
             (path, format)
         }
         None => {
-            let facts = input_dir.join(format!("{}.facts", relation.name));
-            let csv = input_dir.join(format!("{}.csv", relation.name));
+            let facts = join(input_dir, &format!("{}.facts", relation.name));
+            let csv = join(input_dir, &format!("{}.csv", relation.name));
             if facts.is_file() {
                 (facts, Format::FACTS)
             } else if csv.is_file() {
@@ -270,17 +270,27 @@ pub fn resolve_output(
     }
     let (path, mut format) = match param(spec, "filename") {
         Some(filename) => {
-            let path = output_dir.join(filename);
+            let path = join(output_dir, filename);
             let format = format_for_extension(&path);
             (path, format)
         }
         None => (
-            output_dir.join(format!("{}.csv", relation.name)),
+            join(output_dir, &format!("{}.csv", relation.name)),
             Format::CSV,
         ),
     };
     apply_layout_params(spec, &mut format)?;
     Ok(OutputTarget::File { path, format })
+}
+
+/// `dir/name`, but just `name` in the current directory, so that messages
+/// say `qty.facts` rather than `./qty.facts`.
+fn join(dir: &Path, name: &str) -> PathBuf {
+    if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
 }
 
 /// `.facts` and `.tsv` files are tab-separated without a header (Soufflé's

@@ -308,7 +308,7 @@ fn bad_facts_point_at_the_data_line_and_write_nothing() {
         .code(1);
     let doc = json(&assert.get_output().stdout);
     assert_eq!(doc["error"]["code"], "bad-fact");
-    assert_eq!(doc["error"]["file"], "./qty.facts");
+    assert_eq!(doc["error"]["file"], "qty.facts");
     assert_eq!(doc["error"]["line"], 2);
     assert_eq!(doc["errors"].as_array().unwrap().len(), 2);
 }
@@ -412,11 +412,7 @@ fn plan_prints_the_rules_steps() {
         .args(["plan", "p.dl"])
         .assert()
         .success()
-        .stdout(
-            contains("path(x, z) :- path(x, y), edge(y, z).")
-                .or(contains("path"))
-                .and(contains("edge")),
-        );
+        .stdout(contains("stratum").and(contains("path(x, z) :- path(x, y), edge(y, z).")));
 }
 
 #[test]

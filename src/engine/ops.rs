@@ -256,7 +256,10 @@ pub(crate) fn call(store: &mut ValueStore, builtin: Builtin, args: &[Val]) -> Op
         Builtin::Cat => {
             let mut text = String::new();
             for &arg in args {
-                text.push_str(&text_of(store, arg));
+                match arg {
+                    Val::Sym(id) => text.push_str(store.symbol(id)),
+                    other => text.push_str(&text_of(store, other)),
+                }
             }
             Some(Val::Sym(store.intern(&text)))
         }
@@ -350,6 +353,14 @@ impl CExpr {
                 let lhs = lhs.eval(store, regs)?;
                 let rhs = rhs.eval(store, regs)?;
                 arith(*op, lhs, rhs)
+            }
+            // Up to four arguments live on the stack: no allocation per tuple.
+            CExpr::Call(builtin, args) if args.len() <= 4 => {
+                let mut vals = [Val::Int(0); 4];
+                for (slot, arg) in vals.iter_mut().zip(args) {
+                    *slot = arg.eval(store, regs)?;
+                }
+                call(store, *builtin, &vals[..args.len()])
             }
             CExpr::Call(builtin, args) => {
                 let mut vals = Vec::with_capacity(args.len());

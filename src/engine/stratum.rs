@@ -669,6 +669,8 @@ struct AggBuf {
     /// The target's value per assignment (aggregates other than count).
     vals: Vec<Val>,
     n: usize,
+    /// Scratch: indexes of the distinct assignments.
+    keep: Vec<usize>,
 }
 
 struct Exec<'v, R: Row> {
@@ -857,8 +859,8 @@ impl<R: Row> Exec<'_, R> {
                 buf.vals.clear();
                 buf.n = 0;
                 self.exec(&aggregate.steps, 0, Sink::Collect(aggregate));
-                let buf = std::mem::take(&mut self.aggs[aggregate.slot]);
-                let res = self.fold(aggregate, &buf);
+                let mut buf = std::mem::take(&mut self.aggs[aggregate.slot]);
+                let res = self.fold(aggregate, &mut buf);
                 self.aggs[aggregate.slot] = buf;
                 let Some(val) = res else { return };
                 let Some(raw) = ops::encode(self.values, aggregate.ty, val) else {
@@ -991,33 +993,36 @@ impl<R: Row> Exec<'_, R> {
 
     /// The aggregate over the distinct assignments collected in `buf`;
     /// `None` when the rule does not fire (empty min/max/mean, overflow).
-    fn fold(&self, aggregate: &CAggregate, buf: &AggBuf) -> Option<Val> {
+    /// Reuses `buf.keep`: no allocation per group once the buffers have grown.
+    fn fold(&self, aggregate: &CAggregate, buf: &mut AggBuf) -> Option<Val> {
         let stride = aggregate.locals.len();
         // The distinct assignments of the local variables, as indexes into `buf`.
-        let keep: Vec<usize> = if stride == 0 {
+        let AggBuf {
+            rows,
+            vals,
+            n,
+            keep,
+        } = buf;
+        keep.clear();
+        if stride == 0 {
             // Without locals every assignment is the same (empty) one.
-            (0..buf.n.min(1)).collect()
-        } else if aggregate.distinct {
-            (0..buf.n).collect()
+            keep.extend(0..(*n).min(1));
         } else {
-            let row = |idx: usize| &buf.rows[idx * stride..(idx + 1) * stride];
-            let mut keep: Vec<usize> = (0..buf.n).collect();
-            keep.sort_unstable_by(|&a, &b| row(a).cmp(row(b)));
-            keep.dedup_by(|a, b| row(*a) == row(*b));
-            keep
-        };
-        if aggregate.func == AggregateFunc::Count {
-            return Some(Val::Int(i64::try_from(keep.len()).ok()?));
+            keep.extend(0..*n);
+            if !aggregate.distinct {
+                let row = |idx: usize| &rows[idx * stride..(idx + 1) * stride];
+                keep.sort_unstable_by(|&a, &b| row(a).cmp(row(b)));
+                keep.dedup_by(|a, b| row(*a) == row(*b));
+            }
         }
-        let vals: Vec<Val> = keep.iter().map(|&idx| buf.vals[idx]).collect();
+        let mut picked = keep.iter().map(|&idx| vals[idx]);
         match aggregate.func {
-            AggregateFunc::Count => None,
+            AggregateFunc::Count => Some(Val::Int(i64::try_from(keep.len()).ok()?)),
             AggregateFunc::Sum => {
-                let mut acc = match vals.first() {
-                    None => return Some(Val::Int(0)),
-                    Some(first) => *first,
+                let Some(mut acc) = picked.next() else {
+                    return Some(Val::Int(0));
                 };
-                for &val in &vals[1..] {
+                for val in picked {
                     acc = ops::arith(ir::ArithOp::Add, acc, val)?;
                 }
                 Some(acc)
@@ -1028,8 +1033,8 @@ impl<R: Row> Exec<'_, R> {
                 } else {
                     Ordering::Greater
                 };
-                let mut best = *vals.first()?;
-                for &val in &vals[1..] {
+                let mut best = picked.next()?;
+                for val in picked {
                     if ops::val_cmp(self.values, val, best) == want {
                         best = val;
                     }
@@ -1037,19 +1042,19 @@ impl<R: Row> Exec<'_, R> {
                 Some(best)
             }
             AggregateFunc::Mean => {
-                if vals.is_empty() {
+                if keep.is_empty() {
                     return None;
                 }
                 let mut sum = 0.0;
-                for val in &vals {
-                    sum += match *val {
+                for val in picked {
+                    sum += match val {
                         Val::Int(v) => v as f64,
                         Val::Uns(v) => v as f64,
                         Val::Float(v) => v,
                         _ => return None,
                     };
                 }
-                Some(Val::Float(sum / vals.len() as f64))
+                Some(Val::Float(sum / keep.len() as f64))
             }
         }
     }

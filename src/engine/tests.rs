@@ -1191,3 +1191,32 @@ fn a_second_run_sees_earlier_and_new_facts() {
     run(&mut engine);
     assert_eq!(engine.len(RelId(1)), 4);
 }
+
+#[test]
+fn rows_are_sorted_and_distinct_at_every_arity() {
+    let mut b = Builder::default();
+    b.rel("r1", &[NUM])
+        .rel("r5", &[NUM, NUM, NUM, NUM, NUM])
+        .rel("d5", &[NUM, NUM, NUM, NUM, NUM]);
+    b.rule(
+        "d5",
+        &[v("a"), v("b"), v("c"), v("d"), v("e")],
+        vec![pos("r5", &["a", "b", "c", "d", "e"])],
+    );
+    b.strata(&[&["r1", "r5"], &["d5"]]);
+    let mut engine = b.engine();
+    facts(&mut engine, "r1", &[&["3"], &["-1"], &["3"]]);
+    let five: Vec<[&str; 5]> = vec![
+        ["2", "0", "0", "0", "1"],
+        ["1", "9", "9", "9", "9"],
+        ["2", "0", "0", "0", "0"],
+        ["1", "9", "9", "9", "9"],
+    ];
+    let five: Vec<&[&str]> = five.iter().map(|row| &row[..]).collect();
+    facts(&mut engine, "r5", &five);
+    run(&mut engine);
+    assert_eq!(rows(&engine, "r1"), vec!["-1", "3"]);
+    let expected = vec!["1,9,9,9,9", "2,0,0,0,0", "2,0,0,0,1"];
+    assert_eq!(rows(&engine, "r5"), expected);
+    assert_eq!(rows(&engine, "d5"), expected);
+}

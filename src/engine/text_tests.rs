@@ -202,3 +202,43 @@ path(x, z) :- path(x, y), edge(y, z).
     let name = program.relation(query).name.clone();
     assert_eq!(rows(&program, &engine, &name), strings(&["b", "c"]));
 }
+
+#[test]
+fn plan_of_the_closure_query() {
+    let compiled = driver::compile_text(
+        "q1.dl",
+        r#"
+.decl consumed(input_lot: symbol, output_lot: symbol)
+.input consumed
+.decl descends(x: symbol, y: symbol)
+descends(x, y) :- consumed(x, y).
+descends(x, z) :- descends(x, y), consumed(y, z).
+.decl descends_count(n: number)
+descends_count(n) :- n = count : descends(_, _).
+.output descends_count(IO=stdout)
+"#,
+    )
+    .unwrap();
+    let plan = crate::plan::plan(&compiled.program);
+    let expected = "\
+stratum 0: consumed (base facts only)
+stratum 1: descends (recursive: semi-naive fixpoint)
+  indexes:
+    #0 consumed[input_lot, output_lot] (static relation)
+    #1 descends[y, x] (variable, stores the relation)
+  descends(x, y) :- consumed(x, y).
+    scan consumed(x, y) with index #0, binds (x, y)
+    emit descends(x, y)
+  descends(x, z) :- descends(x, y), consumed(y, z).
+    delta descends(x, y): last round's tuples of #1, binds (y, x)
+    join on (y) consumed(y, z) with index #0, binds (z)
+    emit descends(x, z)
+stratum 2: descends_count
+  indexes:
+    #0 descends_count[n] (variable, stores the relation)
+  descends_count(n) :- n = count : { descends($_1, $_2) }.
+    aggregate n = count : { descends($_1, $_2) }: size of descends
+    emit descends_count(n)
+";
+    assert_eq!(crate::plan::render(&compiled.program, &plan), expected);
+}

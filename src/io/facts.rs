@@ -442,13 +442,16 @@ impl<'a> Parser<'a> {
 /// repeats hit.
 struct SymbolCache {
     slots: Vec<CacheSlot>,
-    hasher: rustc_hash::FxBuildHasher,
 }
+
+/// A symbol of up to [`CACHE_TEXT`] bytes as three words: the bytes
+/// zero-padded, the length in the last byte (so "a" and "a\0" differ).
+/// Comparing and hashing whole words avoids byte loops and `memcmp` calls.
+type CacheKey = [u64; 3];
 
 #[derive(Clone, Copy)]
 struct CacheSlot {
-    len: u8,
-    text: [u8; CACHE_TEXT],
+    key: CacheKey,
     value: u32,
 }
 
@@ -457,32 +460,36 @@ const CACHE_BITS: u32 = 16;
 
 impl SymbolCache {
     fn new() -> SymbolCache {
+        // A length byte of 0xFF never occurs, so empty slots never match
+        // (the empty symbol, all zeros, is cached like any other).
         let empty = CacheSlot {
-            len: u8::MAX,
-            text: [0; CACHE_TEXT],
+            key: [u64::MAX; 3],
             value: 0,
         };
         SymbolCache {
             slots: vec![empty; 1 << CACHE_BITS],
-            hasher: rustc_hash::FxBuildHasher,
         }
     }
 
     fn intern(&mut self, store: &mut ValueStore, field: &str) -> Value {
-        use std::hash::BuildHasher;
         let bytes = field.as_bytes();
         if bytes.len() > CACHE_TEXT {
             return store.intern(field) as Value;
         }
-        let idx = (self.hasher.hash_one(bytes) >> (64 - CACHE_BITS)) as usize;
-        let slot = &mut self.slots[idx];
-        if slot.len as usize == bytes.len() && &slot.text[..bytes.len()] == bytes {
+        let mut raw = [0u8; 24];
+        raw[..bytes.len()].copy_from_slice(bytes);
+        raw[23] = bytes.len() as u8;
+        let word =
+            |idx: usize| u64::from_le_bytes(raw[idx * 8..idx * 8 + 8].try_into().expect("8 bytes"));
+        let key = [word(0), word(1), word(2)];
+        let hash = (key[0] ^ key[1].rotate_left(21) ^ key[2].rotate_left(42))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.slots[(hash >> (64 - CACHE_BITS)) as usize];
+        if slot.key == key {
             return slot.value as Value;
         }
         let value = store.intern(field);
-        slot.len = bytes.len() as u8;
-        slot.text[..bytes.len()].copy_from_slice(bytes);
-        slot.value = value;
+        *slot = CacheSlot { key, value };
         value as Value
     }
 }
