@@ -227,6 +227,8 @@ fn render_one(out: &mut String, sources: &SourceMap, diagnostic: &Diagnostic) {
     let mut characters = miette::ThemeCharacters::unicode();
     characters.error = header.clone();
     characters.warning = header;
+    // Related places in other files are rendered as advice: "note:".
+    characters.advice = "note:".to_owned();
     let theme = miette::GraphicalTheme {
         characters,
         styles: miette::ThemeStyles::none(),
@@ -245,7 +247,8 @@ fn render_one(out: &mut String, sources: &SourceMap, diagnostic: &Diagnostic) {
 /// A diagnostic ready for miette: its source text and labels resolved.
 struct Report {
     message: String,
-    severity: Severity,
+    /// `None` for a related place, rendered as a note.
+    severity: Option<Severity>,
     help: Option<String>,
     source: Option<ReportSource>,
     labels: Vec<miette::LabeledSpan>,
@@ -262,7 +265,7 @@ impl Report {
     fn new(sources: &SourceMap, diagnostic: &Diagnostic) -> Report {
         let mut report = Report {
             message: diagnostic.message.clone(),
-            severity: diagnostic.severity,
+            severity: Some(diagnostic.severity),
             help: diagnostic.help.clone(),
             source: None,
             labels: Vec::new(),
@@ -321,7 +324,7 @@ impl Report {
             let file = sources.file(span.file);
             report.related.push(Report {
                 message: text.clone(),
-                severity: Severity::Warning,
+                severity: None,
                 help: None,
                 source: Some(ReportSource::Named(miette::NamedSource::new(
                     &file.name,
@@ -356,8 +359,9 @@ impl std::error::Error for Report {}
 impl miette::Diagnostic for Report {
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
+            Some(Severity::Error) => miette::Severity::Error,
+            Some(Severity::Warning) => miette::Severity::Warning,
+            None => miette::Severity::Advice,
         })
     }
 

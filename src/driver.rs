@@ -64,7 +64,12 @@ fn compile(mut sources: SourceMap, root: crate::source::FileId) -> Result<Compil
             diagnostics,
         });
     }
-    let (program, check_diagnostics) = check::check(&sources, &files);
+    let (program, mut check_diagnostics) = check::check(&sources, &files);
+    // Passes report in pass order; a reader wants them in the order of the text.
+    check_diagnostics.sort_by_key(|diagnostic| match &diagnostic.location {
+        Some(Location::Span(span)) => (0, span.file, span.start),
+        _ => (1, crate::source::FileId(0), 0),
+    });
     diagnostics.extend(check_diagnostics);
     if diagnostic::has_errors(&diagnostics) {
         return Err(Failed {

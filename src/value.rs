@@ -204,7 +204,7 @@ impl ValueStore {
             Type::Symbol => out.push_str(self.symbol(value as u32)),
             Type::Number => write!(out, "{}", decode_int(value)).unwrap(),
             Type::Unsigned => write!(out, "{value}").unwrap(),
-            Type::Float => write!(out, "{}", decode_float(value)).unwrap(),
+            Type::Float => write_float(out, decode_float(value)),
             Type::DateTime => out.push_str(&format_datetime(decode_int(value))),
             Type::Any => write_const(out, &self.decode(Type::Any, value)),
         }
@@ -218,8 +218,19 @@ pub fn write_const(out: &mut String, value: &Const) {
         Const::Sym(text) => out.push_str(text),
         Const::Int(v) => write!(out, "{v}").unwrap(),
         Const::Unsigned(v) => write!(out, "{v}").unwrap(),
-        Const::Float(v) => write!(out, "{v}").unwrap(),
+        Const::Float(v) => write_float(out, *v),
         Const::Time(v) => out.push_str(&format_datetime(*v)),
+    }
+}
+
+/// Writes a float so that it reads back as a float: `1.0`, not `1`, which
+/// would be an integer (and a different value) in an `any` column.
+fn write_float(out: &mut String, value: f64) {
+    use std::fmt::Write;
+    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e16 {
+        write!(out, "{value:.1}").unwrap();
+    } else {
+        write!(out, "{value}").unwrap();
     }
 }
 

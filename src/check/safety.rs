@@ -70,8 +70,10 @@ fn order_rule(rule: &mut LRule, diags: &mut Vec<Diagnostic>) {
             ctx.unbound.push((var, Place::Head));
         }
     }
-    // One report per variable: the head first, then the most specific place.
-    ctx.unbound.sort_by_key(|&(var, place)| (var, place));
+    // One report per variable, at its most specific place: a query's "head" is
+    // only its list of variables, so the head is named last.
+    ctx.unbound
+        .sort_by_key(|&(var, place)| (var, place == Place::Head, place));
     ctx.unbound.dedup_by_key(|(var, _)| *var);
     ctx.unbound
         .sort_by_key(|&(var, _)| (rule.vars[var.0 as usize].span, var));
