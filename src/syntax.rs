@@ -33,7 +33,11 @@ pub fn parse_with_includes(
     sources: &mut SourceMap,
     root: FileId,
 ) -> (Vec<(FileId, ast::Program)>, Vec<Diagnostic>) {
-    let mut loader = Loader { files: Vec::new(), diagnostics: Vec::new(), by_path: FxHashMap::default() };
+    let mut loader = Loader {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        by_path: FxHashMap::default(),
+    };
     if let Some(path) = &sources.file(root).path {
         loader.by_path.insert(canonical(path), root);
     }
@@ -59,16 +63,22 @@ impl Loader {
     fn visit(&mut self, sources: &mut SourceMap, file: FileId, stack: &mut Vec<Entry>) {
         let (program, diagnostics) = parse(sources, file);
         self.diagnostics.extend(diagnostics);
-        stack.push(Entry { file, directive: None });
+        stack.push(Entry {
+            file,
+            directive: None,
+        });
         let base = sources.file(file).base_dir().to_path_buf();
         for item in &program.items {
-            let ast::Item::Include(include) = item else { continue };
+            let ast::Item::Include(include) = item else {
+                continue;
+            };
             stack.last_mut().expect("pushed above").directive = Some(include.span);
             let resolved = base.join(&include.path);
             let key = canonical(&resolved);
             if let Some(&seen) = self.by_path.get(&key) {
                 if let Some(idx) = stack.iter().position(|entry| entry.file == seen) {
-                    self.diagnostics.push(cycle(sources, &stack[idx..], seen, include.span));
+                    self.diagnostics
+                        .push(cycle(sources, &stack[idx..], seen, include.span));
                 }
                 continue;
             }
@@ -94,7 +104,11 @@ impl Loader {
                     continue;
                 }
             };
-            let included = sources.add(display_name(sources, file, &include.path, &resolved), Some(resolved), text);
+            let included = sources.add(
+                display_name(sources, file, &include.path, &resolved),
+                Some(resolved),
+                text,
+            );
             self.by_path.insert(key, included);
             self.visit(sources, included, stack);
         }
@@ -106,7 +120,12 @@ impl Loader {
 /// The name an included file is shown under: the including file's directory
 /// joined with the path as written (so diagnostics show `dir/b.dl`, not an
 /// absolute path), or the path as written for text with no file.
-fn display_name(sources: &SourceMap, includer: FileId, written: &str, resolved: &std::path::Path) -> String {
+fn display_name(
+    sources: &SourceMap,
+    includer: FileId,
+    written: &str,
+    resolved: &std::path::Path,
+) -> String {
     match &sources.file(includer).path {
         Some(_) => resolved.display().to_string(),
         None => written.to_string(),
@@ -118,12 +137,18 @@ fn canonical(path: &std::path::Path) -> PathBuf {
 }
 
 fn cycle(sources: &SourceMap, chain: &[Entry], back_to: FileId, directive: Span) -> Diagnostic {
-    let mut names: Vec<&str> = chain.iter().map(|entry| sources.file(entry.file).name.as_str()).collect();
+    let mut names: Vec<&str> = chain
+        .iter()
+        .map(|entry| sources.file(entry.file).name.as_str())
+        .collect();
     names.push(sources.file(back_to).name.as_str());
-    let mut diagnostic = Diagnostic::error(Code::IncludeCycle, format!("include cycle: {}", names.join(" → ")))
-        .at(directive)
-        .with_label("this include closes the cycle")
-        .with_help("remove one of the `.include` directives in the cycle");
+    let mut diagnostic = Diagnostic::error(
+        Code::IncludeCycle,
+        format!("include cycle: {}", names.join(" → ")),
+    )
+    .at(directive)
+    .with_label("this include closes the cycle")
+    .with_help("remove one of the `.include` directives in the cycle");
     // The other directives on the chain, so each step can be found.
     for entry in &chain[..chain.len() - 1] {
         if let Some(span) = entry.directive {

@@ -99,16 +99,30 @@ type Spanned<'input> = (usize, Tok<'input>, usize);
 
 impl<'input> Lexer<'input> {
     pub fn new(file: FileId, text: &'input str) -> Lexer<'input> {
-        Lexer { text, bytes: text.as_bytes(), pos: 0, file, done: false, diagnostics: Vec::new() }
+        Lexer {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            file,
+            done: false,
+            diagnostics: Vec::new(),
+        }
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
 
-    fn error(&mut self, start: usize, end: usize, message: impl Into<String>, label: &str) -> &mut Diagnostic {
-        let diagnostic =
-            Diagnostic::error(Code::ParseError, message).at(self.span(start, end)).with_label(label);
+    fn error(
+        &mut self,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+        label: &str,
+    ) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::error(Code::ParseError, message)
+            .at(self.span(start, end))
+            .with_label(label);
         self.diagnostics.push(diagnostic);
         self.diagnostics.last_mut().expect("just pushed")
     }
@@ -129,8 +143,13 @@ impl<'input> Lexer<'input> {
                         Some(idx) => self.pos += 2 + idx + 2,
                         None => {
                             self.pos = self.bytes.len();
-                            self.error(start, start + 2, "unterminated comment", "this comment is never closed")
-                                .help = Some("close the comment with `*/`".to_string());
+                            self.error(
+                                start,
+                                start + 2,
+                                "unterminated comment",
+                                "this comment is never closed",
+                            )
+                            .help = Some("close the comment with `*/`".to_string());
                         }
                     }
                 }
@@ -152,21 +171,33 @@ impl<'input> Lexer<'input> {
     }
 
     fn at_line_start(&self) -> bool {
-        self.text[..self.pos].bytes().rev().take_while(|&b| b != b'\n').all(|b| b == b' ' || b == b'\t')
+        self.text[..self.pos]
+            .bytes()
+            .rev()
+            .take_while(|&b| b != b'\n')
+            .all(|b| b == b' ' || b == b'\t')
     }
 
     fn line_end(&self, from: usize) -> usize {
-        let end = memchr::memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |idx| from + idx);
-        if end > from && self.bytes[end - 1] == b'\r' { end - 1 } else { end }
+        let end =
+            memchr::memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |idx| from + idx);
+        if end > from && self.bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        }
     }
 
     fn skip_line(&mut self) {
-        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..]).map_or(self.bytes.len(), |idx| self.pos + idx + 1);
+        self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
+            .map_or(self.bytes.len(), |idx| self.pos + idx + 1);
     }
 
     fn ident_end(&self, from: usize) -> usize {
         let mut end = from;
-        while end < self.bytes.len() && (self.bytes[end].is_ascii_alphanumeric() || self.bytes[end] == b'_') {
+        while end < self.bytes.len()
+            && (self.bytes[end].is_ascii_alphanumeric() || self.bytes[end] == b'_')
+        {
             end += 1;
         }
         end
@@ -287,7 +318,11 @@ impl<'input> Lexer<'input> {
                     return (start, tok, pos + 1);
                 }
                 b'\n' => {
-                    let end = if pos > start && self.bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
+                    let end = if pos > start && self.bytes[pos - 1] == b'\r' {
+                        pos - 1
+                    } else {
+                        pos
+                    };
                     return self.unterminated_string(start, end);
                 }
                 _ => {
@@ -323,12 +358,17 @@ impl<'input> Lexer<'input> {
         if next == 'u' && self.bytes.get(pos + 2) == Some(&b'{') {
             let digits_start = pos + 3;
             let mut end = digits_start;
-            while end < self.bytes.len() && self.bytes[end].is_ascii_hexdigit() && end - digits_start < 8 {
+            while end < self.bytes.len()
+                && self.bytes[end].is_ascii_hexdigit()
+                && end - digits_start < 8
+            {
                 end += 1;
             }
             let digits = &self.text[digits_start..end];
             if self.bytes.get(end) == Some(&b'}') {
-                let value = u32::from_str_radix(digits, 16).ok().filter(|_| !digits.is_empty() && digits.len() <= 6);
+                let value = u32::from_str_radix(digits, 16)
+                    .ok()
+                    .filter(|_| !digits.is_empty() && digits.len() <= 6);
                 if let Some(ch) = value.and_then(char::from_u32) {
                     out.push(ch);
                     return end + 1;
@@ -339,15 +379,27 @@ impl<'input> Lexer<'input> {
                     format!("invalid unicode escape `\\u{{{digits}}}` in string"),
                     "not a unicode character",
                 )
-                .help = Some("write 1 to 6 hex digits naming a unicode scalar value, e.g. `\\u{1F600}`".to_string());
+                .help = Some(
+                    "write 1 to 6 hex digits naming a unicode scalar value, e.g. `\\u{1F600}`"
+                        .to_string(),
+                );
                 return end + 1;
             }
-            self.error(pos, end, "unterminated unicode escape in string", "expected `}` after the hex digits")
-                .help = Some("write the escape as `\\u{1F600}`".to_string());
+            self.error(
+                pos,
+                end,
+                "unterminated unicode escape in string",
+                "expected `}` after the hex digits",
+            )
+            .help = Some("write the escape as `\\u{1F600}`".to_string());
             return end;
         }
         let end = pos + 1 + next.len_utf8();
-        let shown = if next.is_control() { format!("\\u{{{:x}}}", next as u32) } else { next.to_string() };
+        let shown = if next.is_control() {
+            format!("\\u{{{:x}}}", next as u32)
+        } else {
+            next.to_string()
+        };
         self.error(pos, end, format!("unknown escape `\\{shown}` in string"), "unknown escape")
             .help = Some(
             "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\'`, `\\0` and `\\u{...}`; write `\\\\` for a backslash"
@@ -358,8 +410,15 @@ impl<'input> Lexer<'input> {
     }
 
     fn unterminated_string(&mut self, start: usize, end: usize) -> Spanned<'input> {
-        self.error(start, end, "unterminated string", "this string is never closed")
-            .help = Some("close the string with `\"` on the same line; write `\\n` for a line break".to_string());
+        self.error(
+            start,
+            end,
+            "unterminated string",
+            "this string is never closed",
+        )
+        .help = Some(
+            "close the string with `\"` on the same line; write `\\n` for a line break".to_string(),
+        );
         self.pos = end;
         (start, Tok::Error, end)
     }
@@ -370,7 +429,9 @@ impl<'input> Lexer<'input> {
             end += 1;
         }
         let mut is_float = false;
-        if self.bytes.get(end) == Some(&b'.') && self.bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+        if self.bytes.get(end) == Some(&b'.')
+            && self.bytes.get(end + 1).is_some_and(u8::is_ascii_digit)
+        {
             is_float = true;
             end += 1;
             while end < self.bytes.len() && self.bytes[end].is_ascii_digit() {
@@ -395,8 +456,15 @@ impl<'input> Lexer<'input> {
         if word_end > end {
             self.pos = word_end;
             let text = &self.text[start..word_end];
-            self.error(start, word_end, format!("malformed number `{text}`"), "not a number").help = Some(
-                "names cannot start with a digit; numbers are written `42`, `-7`, `1.5` or `2.0e3`".to_string(),
+            self.error(
+                start,
+                word_end,
+                format!("malformed number `{text}`"),
+                "not a number",
+            )
+            .help = Some(
+                "names cannot start with a digit; numbers are written `42`, `-7`, `1.5` or `2.0e3`"
+                    .to_string(),
             );
             return (start, Tok::Error, word_end);
         }
@@ -406,7 +474,12 @@ impl<'input> Lexer<'input> {
             return match text.parse::<f64>() {
                 Ok(value) if value.is_finite() => (start, Tok::Float(value), end),
                 _ => {
-                    self.error(start, end, format!("float `{text}` is out of range"), "too large for a float");
+                    self.error(
+                        start,
+                        end,
+                        format!("float `{text}` is out of range"),
+                        "too large for a float",
+                    );
                     (start, Tok::Error, end)
                 }
             };
@@ -414,8 +487,13 @@ impl<'input> Lexer<'input> {
         match text.parse::<u64>() {
             Ok(value) => (start, Tok::Int(value), end),
             Err(_) => {
-                self.error(start, end, format!("integer `{text}` is out of range"), "does not fit in 64 bits")
-                    .help = Some(out_of_range_help());
+                self.error(
+                    start,
+                    end,
+                    format!("integer `{text}` is out of range"),
+                    "does not fit in 64 bits",
+                )
+                .help = Some(out_of_range_help());
                 (start, Tok::Error, end)
             }
         }
@@ -425,18 +503,33 @@ impl<'input> Lexer<'input> {
         let ch = self.text[start..].chars().next().expect("not at the end");
         let end = start + ch.len_utf8();
         self.pos = end;
-        let shown = if ch.is_control() || ch.is_whitespace() { format!("\\u{{{:x}}}", ch as u32) } else { ch.to_string() };
+        let shown = if ch.is_control() || ch.is_whitespace() {
+            format!("\\u{{{:x}}}", ch as u32)
+        } else {
+            ch.to_string()
+        };
         let help = match ch {
-            '|' => Some("union types (`.type T = A | B`) are a Soufflé feature tracelog does not support"),
+            '|' => Some(
+                "union types (`.type T = A | B`) are a Soufflé feature tracelog does not support",
+            ),
             '[' | ']' => Some("records (`[a, b]`) are a Soufflé feature tracelog does not support"),
-            '$' => Some("`$` (counters and algebraic data types) is a Soufflé feature tracelog does not support"),
-            '@' => Some("user-defined functors (`@f(x)`) are a Soufflé feature tracelog does not support"),
+            '$' => Some(
+                "`$` (counters and algebraic data types) is a Soufflé feature tracelog does not support",
+            ),
+            '@' => Some(
+                "user-defined functors (`@f(x)`) are a Soufflé feature tracelog does not support",
+            ),
             '\'' => Some("strings are written in double quotes: `\"text\"`"),
             '&' => Some("conditions are joined with `,` (and) and `;` (or)"),
             '#' => Some("C preprocessor lines are not supported; use `.include \"file.dl\"`"),
             _ => None,
         };
-        let diagnostic = self.error(start, end, format!("unexpected character `{shown}`"), "not part of the language");
+        let diagnostic = self.error(
+            start,
+            end,
+            format!("unexpected character `{shown}`"),
+            "not part of the language",
+        );
         if let Some(help) = help {
             diagnostic.help = Some(help.to_string());
         }
@@ -446,7 +539,11 @@ impl<'input> Lexer<'input> {
 
 /// Help for integers outside the 64-bit signed range.
 pub fn out_of_range_help() -> String {
-    format!("integers are 64-bit signed numbers, from {} to {}", i64::MIN, i64::MAX)
+    format!(
+        "integers are 64-bit signed numbers, from {} to {}",
+        i64::MIN,
+        i64::MAX
+    )
 }
 
 impl<'input> Iterator for Lexer<'input> {
@@ -467,7 +564,11 @@ mod tests {
     fn lex(text: &str) -> (Vec<Tok<'_>>, Vec<String>) {
         let mut lexer = Lexer::new(FileId(0), text);
         let toks: Vec<Tok<'_>> = lexer.by_ref().map(|res| res.unwrap().1).collect();
-        let messages = lexer.diagnostics.iter().map(|d| d.message.clone()).collect();
+        let messages = lexer
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
         (toks, messages)
     }
 
@@ -572,7 +673,17 @@ mod tests {
         let (toks, errs) = lex("a(\"open).\nb(1).");
         assert_eq!(errs, vec!["unterminated string"]);
         assert_eq!(&toks[..3], &[Tok::Ident("a"), Tok::LParen, Tok::Error]);
-        assert_eq!(&toks[3..], &[Tok::Ident("b"), Tok::LParen, Tok::Int(1), Tok::RParen, Tok::Dot, Tok::End]);
+        assert_eq!(
+            &toks[3..],
+            &[
+                Tok::Ident("b"),
+                Tok::LParen,
+                Tok::Int(1),
+                Tok::RParen,
+                Tok::Dot,
+                Tok::End
+            ]
+        );
         let mut lexer = Lexer::new(FileId(0), "x(\"abc\\");
         lexer.by_ref().for_each(drop);
         assert_eq!(lexer.diagnostics[0].message, "unterminated string");
@@ -591,7 +702,17 @@ mod tests {
     #[test]
     fn stray_characters_and_unsupported_directives() {
         let (toks, errs) = lex("a | é .functor\n#include \"x\"\nb");
-        assert_eq!(toks, vec![Tok::Ident("a"), Tok::Error, Tok::Error, Tok::Error, Tok::Ident("b"), Tok::End]);
+        assert_eq!(
+            toks,
+            vec![
+                Tok::Ident("a"),
+                Tok::Error,
+                Tok::Error,
+                Tok::Error,
+                Tok::Ident("b"),
+                Tok::End
+            ]
+        );
         assert_eq!(
             errs,
             vec![

@@ -10,7 +10,8 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{
-    ArithOp, Atom, Body, Compare, CompareOp, Const, Expr, IoDirective, Literal, Name, Param, Program,
+    ArithOp, Atom, Body, Compare, CompareOp, Const, Expr, IoDirective, Literal, Name, Param,
+    Program,
 };
 use crate::syntax::lexer::{self, Lexer, Tok};
 
@@ -61,8 +62,19 @@ pub fn recovered(file: FileId, diags: &mut Vec<Diagnostic>, recovery: Recovery<'
 
 /// The value of an integer literal (negated when `negative`), reporting one
 /// outside the i64 range.
-pub fn int(file: FileId, diags: &mut Vec<Diagnostic>, value: u64, negative: bool, l: usize, r: usize) -> i64 {
-    let signed = if negative { 0i64.checked_sub_unsigned(value) } else { i64::try_from(value).ok() };
+pub fn int(
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+    value: u64,
+    negative: bool,
+    l: usize,
+    r: usize,
+) -> i64 {
+    let signed = if negative {
+        0i64.checked_sub_unsigned(value)
+    } else {
+        i64::try_from(value).ok()
+    };
     match signed {
         Some(value) => value,
         None => {
@@ -74,10 +86,13 @@ pub fn int(file: FileId, diags: &mut Vec<Diagnostic>, value: u64, negative: bool
 
 fn out_of_range(span: Span, value: u64, negative: bool) -> Diagnostic {
     let sign = if negative { "-" } else { "" };
-    Diagnostic::error(Code::ParseError, format!("integer `{sign}{value}` is out of range"))
-        .at(span)
-        .with_label("does not fit in 64 bits")
-        .with_help(lexer::out_of_range_help())
+    Diagnostic::error(
+        Code::ParseError,
+        format!("integer `{sign}{value}` is out of range"),
+    )
+    .at(span)
+    .with_label("does not fit in 64 bits")
+    .with_help(lexer::out_of_range_help())
 }
 
 pub fn int_literal(file: FileId, value: u64, l: usize, r: usize) -> Cover {
@@ -113,7 +128,9 @@ pub fn expr(diags: &mut Vec<Diagnostic>, cover: Cover) -> Expr {
 pub fn body(diags: &mut Vec<Diagnostic>, cover: Cover) -> Body {
     match cover {
         Cover::Body(body) => body,
-        Cover::Expr(Expr::Call(name, args, span)) => Body::Literal(Literal::Atom(Atom { name, args, span })),
+        Cover::Expr(Expr::Call(name, args, span)) => {
+            Body::Literal(Literal::Atom(Atom { name, args, span }))
+        }
         Cover::Expr(expr) => {
             let span = expr.span();
             diags.push(
@@ -135,14 +152,28 @@ pub fn atom((name, args, span): (Name, Vec<Expr>, Span)) -> Atom {
     Atom { name, args, span }
 }
 
-pub fn and(file: FileId, diags: &mut Vec<Diagnostic>, first: Cover, rest: Vec<Cover>, l: usize, r: usize) -> Cover {
+pub fn and(
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+    first: Cover,
+    rest: Vec<Cover>,
+    l: usize,
+    r: usize,
+) -> Cover {
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
     Cover::Body(Body::And(parts, Span::new(file, l, r)))
 }
 
-pub fn or(file: FileId, diags: &mut Vec<Diagnostic>, first: Cover, rest: Vec<Cover>, l: usize, r: usize) -> Cover {
+pub fn or(
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+    first: Cover,
+    rest: Vec<Cover>,
+    l: usize,
+    r: usize,
+) -> Cover {
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
@@ -161,11 +192,19 @@ pub fn compare(
 ) -> Cover {
     let lhs = expr(diags, lhs);
     let rhs = expr(diags, rhs);
-    Cover::Body(Body::Literal(Literal::Compare(Compare { op, lhs, rhs, span: Span::new(file, l, r) })))
+    Cover::Body(Body::Literal(Literal::Compare(Compare {
+        op,
+        lhs,
+        rhs,
+        span: Span::new(file, l, r),
+    })))
 }
 
 pub fn negated(file: FileId, applied: (Name, Vec<Expr>, Span), l: usize, r: usize) -> Cover {
-    Cover::Body(Body::Literal(Literal::Negated(atom(applied), Span::new(file, l, r))))
+    Cover::Body(Body::Literal(Literal::Negated(
+        atom(applied),
+        Span::new(file, l, r),
+    )))
 }
 
 #[allow(clippy::too_many_arguments)] // Called only from the grammar's actions.
@@ -180,17 +219,32 @@ pub fn binary(
 ) -> Cover {
     let lhs = expr(diags, lhs);
     let rhs = expr(diags, rhs);
-    Cover::Expr(Expr::Binary(op, Box::new(lhs), Box::new(rhs), Span::new(file, l, r)))
+    Cover::Expr(Expr::Binary(
+        op,
+        Box::new(lhs),
+        Box::new(rhs),
+        Span::new(file, l, r),
+    ))
 }
 
 /// Unary minus; a minus before a numeric literal folds into a negative constant.
-pub fn negate(file: FileId, diags: &mut Vec<Diagnostic>, operand: Cover, l: usize, r: usize) -> Cover {
+pub fn negate(
+    file: FileId,
+    diags: &mut Vec<Diagnostic>,
+    operand: Cover,
+    l: usize,
+    r: usize,
+) -> Cover {
     let span = Span::new(file, l, r);
     let operand = match operand {
         Cover::BigInt(value, literal_span) => match 0i64.checked_sub_unsigned(value) {
             Some(value) => return Cover::Expr(Expr::Const(Const::Int(value), span)),
             None => {
-                diags.push(out_of_range(Span::new(file, l, literal_span.end as usize), value, true));
+                diags.push(out_of_range(
+                    Span::new(file, l, literal_span.end as usize),
+                    value,
+                    true,
+                ));
                 return Cover::Expr(Expr::Const(Const::Int(0), span));
             }
         },
@@ -207,18 +261,30 @@ pub fn negate(file: FileId, diags: &mut Vec<Diagnostic>, operand: Cover, l: usiz
     }
 }
 
-pub fn io(file: FileId, l: usize, r: usize, (relations, params): (Vec<Name>, Vec<Param>)) -> IoDirective {
-    IoDirective { relations, params, span: Span::new(file, l, r) }
+pub fn io(
+    file: FileId,
+    l: usize,
+    r: usize,
+    (relations, params): (Vec<Name>, Vec<Param>),
+) -> IoDirective {
+    IoDirective {
+        relations,
+        params,
+        span: Span::new(file, l, r),
+    }
 }
 
 /// `.policy "name" version "1.2.0"`: the middle word must be `version`.
 pub fn expect_version(diags: &mut Vec<Diagnostic>, word: &Name) {
     if word.text != "version" {
         diags.push(
-            Diagnostic::error(Code::ParseError, format!("expected `version`, found `{}`", word.text))
-                .at(word.span)
-                .with_label("expected `version` here")
-                .with_help("write the policy header as `.policy \"name\" version \"1.2.0\"`"),
+            Diagnostic::error(
+                Code::ParseError,
+                format!("expected `version`, found `{}`", word.text),
+            )
+            .at(word.span)
+            .with_label("expected `version` here")
+            .with_help("write the policy header as `.policy \"name\" version \"1.2.0\"`"),
         );
     }
 }
@@ -226,28 +292,97 @@ pub fn expect_version(diags: &mut Vec<Diagnostic>, word: &Name) {
 // ---------------------------------------------------------------------------
 // Friendly syntax errors.
 
-const EXPR_START: &[&str] = &["name", "_", "string", "integer", "float", "(", "-", "count", "sum", "min", "max", "mean"];
+const EXPR_START: &[&str] = &[
+    "name", "_", "string", "integer", "float", "(", "-", "count", "sum", "min", "max", "mean",
+];
 const CONDITION_EXTRA: &[&str] = &["!", "not", "true", "false"];
-const ITEM_START: &[&str] = &["name", "?-", ".decl", ".type", ".input", ".output", ".printsize", ".include", ".policy"];
+const ITEM_START: &[&str] = &[
+    "name",
+    "?-",
+    ".decl",
+    ".type",
+    ".input",
+    ".output",
+    ".printsize",
+    ".include",
+    ".policy",
+];
 const OPERATORS: &[&str] = &["+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">="];
 const CLOSERS: &[&str] = &[")", "}", ",", ";", ".", ":", ":-", "end of file"];
 /// Order in which expected tokens are listed.
 const ORDER: &[&str] = &[
-    ")", "}", "(", "{", ",", ";", ".", ":-", ":", "=", "<:", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%",
-    "name", "string", "integer", "float", "_", "!", "not", "true", "false", "count", "sum", "min", "max", "mean",
-    "?-", ".decl", ".type", ".input", ".output", ".printsize", ".include", ".policy", "end of file",
+    ")",
+    "}",
+    "(",
+    "{",
+    ",",
+    ";",
+    ".",
+    ":-",
+    ":",
+    "=",
+    "<:",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "name",
+    "string",
+    "integer",
+    "float",
+    "_",
+    "!",
+    "not",
+    "true",
+    "false",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "mean",
+    "?-",
+    ".decl",
+    ".type",
+    ".input",
+    ".output",
+    ".printsize",
+    ".include",
+    ".policy",
+    "end of file",
 ];
 const QUALIFIERS: &[&str] = &[
-    "brie", "btree", "btree_delete", "eqrel", "inline", "no_inline", "magic", "no_magic", "overridable", "choice",
+    "brie",
+    "btree",
+    "btree_delete",
+    "eqrel",
+    "inline",
+    "no_inline",
+    "magic",
+    "no_magic",
+    "overridable",
+    "choice",
 ];
 const KEYWORDS: &[&str] = &["not", "true", "false", "count", "sum", "min", "max", "mean"];
 
 /// A lalrpop error as a diagnostic; `None` when the lexer already reported it.
 fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> Option<Diagnostic> {
     let (start, tok, end, expected) = match error {
-        ParseError::UnrecognizedToken { token: (start, tok, end), expected } => (start, tok, end, expected),
-        ParseError::ExtraToken { token: (start, tok, end) } => (start, tok, end, Vec::new()),
-        ParseError::UnrecognizedEof { location, expected } => (location, Tok::End, location, expected),
+        ParseError::UnrecognizedToken {
+            token: (start, tok, end),
+            expected,
+        } => (start, tok, end, expected),
+        ParseError::ExtraToken {
+            token: (start, tok, end),
+        } => (start, tok, end, Vec::new()),
+        ParseError::UnrecognizedEof { location, expected } => {
+            (location, Tok::End, location, expected)
+        }
         ParseError::InvalidToken { location } => (location, Tok::Error, location, Vec::new()),
         ParseError::User { error } => match error {},
     };
@@ -256,14 +391,24 @@ fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> 
     }
     let span = Span::new(file, start, end);
     let found = describe_token(&tok);
-    let keys: Vec<&str> = expected.iter().map(|name| name.trim_matches('"')).filter(|key| *key != "invalid token").collect();
+    let keys: Vec<&str> = expected
+        .iter()
+        .map(|name| name.trim_matches('"'))
+        .filter(|key| *key != "invalid token")
+        .collect();
     let expectation = describe_expected(&keys);
-    let message = if expectation.is_empty() { format!("unexpected {found}") } else { format!("{expectation}, found {found}") };
+    let message = if expectation.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("{expectation}, found {found}")
+    };
     let label = match tok {
         Tok::End => "the file ends here".to_string(),
         _ => format!("unexpected {found}"),
     };
-    let mut diagnostic = Diagnostic::error(Code::ParseError, message).at(span).with_label(label);
+    let mut diagnostic = Diagnostic::error(Code::ParseError, message)
+        .at(span)
+        .with_label(label);
     if let Some(help) = help_for(&tok, &keys) {
         diagnostic = diagnostic.with_help(help);
     }
@@ -323,7 +468,9 @@ fn token_text(tok: &Tok<'_>) -> &'static str {
         Tok::DirPrintSize => ".printsize",
         Tok::DirInclude => ".include",
         Tok::DirPolicy => ".policy",
-        Tok::Ident(_) | Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Error | Tok::End => "token",
+        Tok::Ident(_) | Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Error | Tok::End => {
+            "token"
+        }
     }
 }
 
@@ -346,12 +493,19 @@ fn describe_expected(keys: &[&str]) -> String {
     if keys.iter().any(|key| CLOSERS.contains(key)) {
         keys.retain(|key| !OPERATORS.contains(key));
     }
-    keys.sort_by_key(|key| ORDER.iter().position(|known| known == key).unwrap_or(usize::MAX));
+    keys.sort_by_key(|key| {
+        ORDER
+            .iter()
+            .position(|known| known == key)
+            .unwrap_or(usize::MAX)
+    });
     keys.dedup();
     let context = match keys.as_slice() {
         [")", ","] if groups.is_empty() => " after an argument",
         [",", "."] | [",", ".", ":-"] if groups.is_empty() => " after an atom",
-        [")", ",", ";"] | ["}", ",", ";"] | [",", ";", "."] if groups.is_empty() => " after a condition",
+        [")", ",", ";"] | ["}", ",", ";"] | [",", ";", "."] if groups.is_empty() => {
+            " after a condition"
+        }
         _ => "",
     };
     let mut words: Vec<String> = keys.iter().map(|key| describe_key(key)).collect();
@@ -359,7 +513,11 @@ fn describe_expected(keys: &[&str]) -> String {
     match words.len() {
         0 => String::new(),
         1 => format!("expected {}{context}", words[0]),
-        n => format!("expected {} or {}{context}", words[..n - 1].join(", "), words[n - 1]),
+        n => format!(
+            "expected {} or {}{context}",
+            words[..n - 1].join(", "),
+            words[n - 1]
+        ),
     }
 }
 
@@ -379,19 +537,39 @@ fn help_for(tok: &Tok<'_>, keys: &[&str]) -> Option<String> {
         Tok::Ident(name) if QUALIFIERS.contains(name) => Some(format!(
             "`{name}` is a Soufflé relation qualifier, which tracelog does not support; remove it"
         )),
-        Tok::Ident(_) | Tok::DirDecl | Tok::DirType | Tok::DirInput | Tok::DirOutput | Tok::DirPrintSize
-        | Tok::DirInclude | Tok::DirPolicy | Tok::Query
+        Tok::Ident(_)
+        | Tok::DirDecl
+        | Tok::DirType
+        | Tok::DirInput
+        | Tok::DirOutput
+        | Tok::DirPrintSize
+        | Tok::DirInclude
+        | Tok::DirPolicy
+        | Tok::Query
             if keys.contains(&".") =>
         {
-            Some("every fact, rule and query ends with `.`; is one missing before this?".to_string())
+            Some(
+                "every fact, rule and query ends with `.`; is one missing before this?".to_string(),
+            )
         }
-        Tok::Not | Tok::True | Tok::False | Tok::Count | Tok::Sum | Tok::Min | Tok::Max | Tok::Mean
+        Tok::Not
+        | Tok::True
+        | Tok::False
+        | Tok::Count
+        | Tok::Sum
+        | Tok::Min
+        | Tok::Max
+        | Tok::Mean
             if keys.contains(&"name") =>
         {
             Some(format!(
                 "`{}` is a reserved word and cannot name a variable or a relation (reserved: {})",
                 token_text(tok),
-                KEYWORDS.iter().map(|word| format!("`{word}`")).collect::<Vec<_>>().join(", ")
+                KEYWORDS
+                    .iter()
+                    .map(|word| format!("`{word}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         }
         _ => None,
