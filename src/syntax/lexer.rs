@@ -428,8 +428,8 @@ impl<'input> Lexer<'input> {
             self.error(
                 pos,
                 end,
-                "unterminated unicode escape in string",
-                "expected `}` after the hex digits",
+                "malformed unicode escape in string",
+                "expected 1 to 6 hex digits and `}`",
             )
             .help = Some("write the escape as `\\u{1F600}`".to_string());
             return end;
@@ -823,7 +823,7 @@ mod tests {
             vec![
                 "unknown escape `\\q` in string",
                 "invalid unicode escape `\\u{110000}` in string",
-                "unterminated unicode escape in string"
+                "malformed unicode escape in string"
             ]
         );
     }
@@ -833,7 +833,10 @@ mod tests {
         let (toks, errs) = lex("a(\"open).\nb(1).");
         assert_eq!(errs, vec!["unterminated string"]);
         // The error token is followed by an invented `.` that ends the statement.
-        assert_eq!(&toks[..4], &[Tok::Ident("a"), Tok::LParen, Tok::Error, Tok::Dot]);
+        assert_eq!(
+            &toks[..4],
+            &[Tok::Ident("a"), Tok::LParen, Tok::Error, Tok::Dot]
+        );
         assert_eq!(
             &toks[4..],
             &[

@@ -512,6 +512,11 @@ fn describe_expected(keys: &[&str]) -> String {
             .unwrap_or(usize::MAX)
     });
     keys.dedup();
+    // After a name in an argument, `(` would make it a call; that is rarely
+    // what was meant when something else follows.
+    if keys == [")", "(", ","] {
+        keys.remove(1);
+    }
     let context = match keys.as_slice() {
         [")", ","] if groups.is_empty() => " after an argument",
         [",", "."] | [",", ".", ":-"] if groups.is_empty() => " after an atom",
