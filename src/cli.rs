@@ -1,5 +1,353 @@
 //! This module defines the command line (clap) and dispatches the subcommands.
+//! It is the only place that prints or chooses an exit code: diagnostics go
+//! to stderr, results to stdout.
+//!
+//! Exit codes: 0 success; 1 the program or its data has an error (diagnostics
+//! printed), or evaluation hit `--timeout`/`--max-tuples`; 2 a usage error or
+//! an I/O error outside the program's own inputs and outputs (an unreadable
+//! program file, a failed write to stdout). A closed stdout (`| head`) ends
+//! the run quietly with 0.
 
-pub fn main() -> std::process::ExitCode {
-    todo!("cli")
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::driver;
+use crate::engine::Limits;
+use crate::generate;
+use crate::io;
+use crate::io::output::OutputDir;
+use crate::plan;
+use crate::source::SourceMap;
+
+const ABOUT: &str = "Datalog traceability queries for regulated manufacturing";
+
+const LONG_ABOUT: &str = "\
+tracelog evaluates Datalog rule sets (Soufflé syntax) over recorded facts: what went into a lot, \
+where it went, and which rule says so.
+
+Typical use:
+  tracelog check recall.dl                  check a rule set without running it
+  tracelog run recall.dl -F data -D out     read data/*.facts, write out/*.csv
+  tracelog run recall.dl -F data -D -       print every output relation as a table
+  tracelog run recall.dl -F data --json     print all results as one JSON object
+  tracelog plan recall.dl                   show how each rule is evaluated
+  tracelog generate supply-chain 1e5 data   write a synthetic workload
+
+Exit codes: 0 success; 1 an error in the program or its data (reported with file:line:col), or a \
+--timeout/--max-tuples limit was hit; 2 a usage error or an I/O error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "tracelog", version, about = ABOUT, long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a program, load its inputs, evaluate it and write its outputs
+    ///
+    /// Reads every `.input` relation from the input directory (`r.facts`, tab-separated without a
+    /// header, or `r.csv` with a header row), evaluates all rules, then writes every `.output`
+    /// relation to the output directory (`r.csv`, comma-separated with a header row), prints
+    /// `IO=stdout` outputs and query answers as tables and `.printsize` relations as `name<TAB>size`.
+    /// Nothing is written unless the whole run succeeds.
+    Run(RunArgs),
+    /// Check a program without running it (syntax, names, types, safety, stratification)
+    ///
+    /// Exits 0 when the program has no errors (warnings are printed but allowed), 1 otherwise.
+    Check(CheckArgs),
+    /// Print the evaluation plan: strata and the join steps of every rule
+    Plan(PlanArgs),
+    /// Write a synthetic workload for benchmarks and demos
+    #[command(subcommand)]
+    Generate(Workload),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The program (a .dl file)
+    program: PathBuf,
+    /// Directory the `.input` files are read from
+    #[arg(short = 'F', long = "facts", value_name = "DIR", default_value = ".")]
+    facts: PathBuf,
+    /// Directory the `.output` files are written to (created if missing); `-` prints them as tables
+    #[arg(short = 'D', long = "output", value_name = "DIR", default_value = ".")]
+    output: PathBuf,
+    /// Print all results as one JSON object on stdout instead of writing files and tables
+    ///
+    /// Keys: each `.output` relation's name (an array of rows), each query's text (`?- ...`, an
+    /// array of rows of its named variables) and `.printsize NAME` (a number). Rows are sorted;
+    /// numbers are JSON numbers, symbols and date-times strings; a zero-arity relation is true or
+    /// false. On error the object is {"error": {...}} (plus "errors": [...] when there are several).
+    #[arg(long)]
+    json: bool,
+    /// Stop evaluation after this many seconds (exit 1, nothing written)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// Stop evaluation when derived relations hold more than N tuples (exit 1, nothing written)
+    #[arg(long, value_name = "N")]
+    max_tuples: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The program (a .dl file)
+    program: PathBuf,
+    /// Print the diagnostics as JSON on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The program (a .dl file)
+    program: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Workload {
+    /// A supply-chain genealogy: consumed, shipped, equipment_run and trace lots
+    ///
+    /// Writes consumed.facts, shipped.facts, equipment_run.facts, trace_raw.facts,
+    /// trace_finished.facts and meta.json (sizes and the reference answers of the forward and
+    /// backward traces) into DIR, in the layout of ../shared/bench/gen_supply_chain.py.
+    SupplyChain(SupplyChainArgs),
+}
+
+#[derive(Debug, Args)]
+struct SupplyChainArgs {
+    /// Target number of genealogy edges (rows of consumed.facts), e.g. 100000 or 1e7
+    #[arg(value_name = "N", value_parser = parse_edge_count)]
+    n: u64,
+    /// Directory to write into (created if missing)
+    dir: PathBuf,
+    /// Seed of the random generator; the same seed gives the same files
+    #[arg(long, default_value_t = generate::DEFAULT_SEED)]
+    seed: u64,
+    /// Skip choosing the trace lots by BFS (faster; takes the first raw and finished lot)
+    #[arg(long)]
+    no_anchors: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.0..1e12).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!(
+            "expected a number of seconds such as 30 or 0.5, found `{text}`"
+        )),
+    }
+}
+
+fn parse_edge_count(text: &str) -> Result<u64, String> {
+    let cleaned = text.replace('_', "");
+    match cleaned.parse::<f64>() {
+        Ok(n) if n.is_finite() && (1.0..=1e9).contains(&n) => Ok(n as u64),
+        _ => Err(format!(
+            "expected a number of edges between 1 and 1e9 such as 100000 or 1e6, found `{text}`"
+        )),
+    }
+}
+
+/// The process exit status of a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Ok,
+    /// The program or its data has an error, or a limit was hit.
+    Failed,
+    /// Usage or I/O error.
+    Error,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Ok => ExitCode::SUCCESS,
+            Status::Failed => ExitCode::from(1),
+            Status::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// The `tracelog` binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = err.print();
+            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let res = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Check(args) => check(&args),
+        Command::Plan(args) => plan_cmd(&args),
+        Command::Generate(Workload::SupplyChain(args)) => generate_cmd(&args),
+    };
+    match res {
+        Ok(status) => status.into(),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &RunArgs) -> std::io::Result<Status> {
+    let Some(compiled) = compile(&args.program, args.json)? else {
+        return Ok(Status::Failed);
+    };
+    let driver::Compiled {
+        sources,
+        program,
+        warnings,
+    } = compiled;
+    eprint_diagnostics(&sources, &warnings)?;
+    let output_dir = if args.output.as_os_str() == "-" {
+        OutputDir::Stdout
+    } else {
+        OutputDir::Dir(args.output.clone())
+    };
+    let options = io::RunOptions {
+        input_dir: args.facts.clone(),
+        output_dir,
+        json: args.json,
+        limits: Limits {
+            timeout: args.timeout,
+            max_tuples: args.max_tuples,
+        },
+    };
+    match io::run(&program, &sources, &options) {
+        Ok(text) => {
+            print_stdout(&text)?;
+            Ok(Status::Ok)
+        }
+        Err(diagnostics) => report_failure(&sources, &diagnostics, args.json),
+    }
+}
+
+fn check(args: &CheckArgs) -> std::io::Result<Status> {
+    let Some(compiled) = compile(&args.program, args.json)? else {
+        return Ok(Status::Failed);
+    };
+    eprint_diagnostics(&compiled.sources, &compiled.warnings)?;
+    if args.json {
+        let warnings = io::json::diagnostics_array(&compiled.sources, &compiled.warnings);
+        let doc = serde_json::json!({ "ok": true, "warnings": warnings });
+        print_stdout(&format!("{doc:#}\n"))?;
+    }
+    Ok(Status::Ok)
+}
+
+fn plan_cmd(args: &PlanArgs) -> std::io::Result<Status> {
+    let Some(compiled) = compile(&args.program, false)? else {
+        return Ok(Status::Failed);
+    };
+    eprint_diagnostics(&compiled.sources, &compiled.warnings)?;
+    let plan = plan::plan(&compiled.program);
+    print_stdout(&plan::render(&compiled.program, &plan))?;
+    Ok(Status::Ok)
+}
+
+fn generate_cmd(args: &SupplyChainArgs) -> std::io::Result<Status> {
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(args.n);
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:>20} [{bar:40}] {human_pos}/{human_len} edges ({elapsed})",
+        )
+        .expect("the progress template is valid")
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let config = generate::Config {
+        target_edges: args.n,
+        seed: args.seed,
+        anchors: !args.no_anchors,
+    };
+    let meta = match generate::supply_chain(&config, &args.dir, &progress) {
+        Ok(meta) => meta,
+        Err(err) => {
+            progress.finish_and_clear();
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot write the workload to `{}`: {err}",
+                args.dir.display()
+            );
+            return Ok(Status::Error);
+        }
+    };
+    // A one-line summary, as the Python generator prints (without the per-line details).
+    let mut brief = serde_json::to_value(&meta).map_err(std::io::Error::other)?;
+    if let Some(map) = brief.as_object_mut() {
+        map.remove("product_lines");
+    }
+    print_stdout(&format!("{brief}\n"))?;
+    Ok(Status::Ok)
+}
+
+/// Reads and checks a program. `Ok(None)` when it has errors (already
+/// reported); `Err` only for an I/O error on the terminal streams.
+fn compile(path: &Path, json: bool) -> std::io::Result<Option<driver::Compiled>> {
+    if let Err(err) = std::fs::metadata(path).and_then(|meta| {
+        if meta.is_file() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("not a file"))
+        }
+    }) {
+        return Err(std::io::Error::new(
+            err.kind(),
+            format!("cannot read the program `{}`: {err}", path.display()),
+        ));
+    }
+    match driver::compile_file(path) {
+        Ok(compiled) => Ok(Some(compiled)),
+        Err(failed) => {
+            report_failure(&failed.sources, &failed.diagnostics, json)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Reports the diagnostics of a failed run: rendered on stderr, and with
+/// `--json` also as a JSON object on stdout.
+fn report_failure(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    json: bool,
+) -> std::io::Result<Status> {
+    eprint_diagnostics(sources, diagnostics)?;
+    if json {
+        print_stdout(&io::json::render_errors(sources, diagnostics))?;
+    }
+    Ok(Status::Failed)
+}
+
+fn eprint_diagnostics(sources: &SourceMap, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let text = diagnostic::render(sources, diagnostics);
+    let mut stderr = std::io::stderr().lock();
+    stderr.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        stderr.write_all(b"\n")?;
+    }
+    stderr.flush()
+}
+
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }

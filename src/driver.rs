@@ -31,9 +31,17 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) => {
-            let diagnostic = Diagnostic::error(Code::InputNotFound, format!("cannot read the program `{}`: {err}", path.display()))
-                .at_location(Location::File { path: path.display().to_string() });
-            return Err(Failed { sources, diagnostics: vec![diagnostic] });
+            let diagnostic = Diagnostic::error(
+                Code::InputNotFound,
+                format!("cannot read the program `{}`: {err}", path.display()),
+            )
+            .at_location(Location::File {
+                path: path.display().to_string(),
+            });
+            return Err(Failed {
+                sources,
+                diagnostics: vec![diagnostic],
+            });
         }
     };
     let root = sources.add(path.display().to_string(), Some(path.to_path_buf()), text);
@@ -51,12 +59,22 @@ pub fn compile_text(name: &str, text: &str) -> Result<Compiled, Failed> {
 fn compile(mut sources: SourceMap, root: crate::source::FileId) -> Result<Compiled, Failed> {
     let (files, mut diagnostics) = syntax::parse_with_includes(&mut sources, root);
     if diagnostic::has_errors(&diagnostics) {
-        return Err(Failed { sources, diagnostics });
+        return Err(Failed {
+            sources,
+            diagnostics,
+        });
     }
     let (program, check_diagnostics) = check::check(&sources, &files);
     diagnostics.extend(check_diagnostics);
     if diagnostic::has_errors(&diagnostics) {
-        return Err(Failed { sources, diagnostics });
+        return Err(Failed {
+            sources,
+            diagnostics,
+        });
     }
-    Ok(Compiled { sources, program, warnings: diagnostics })
+    Ok(Compiled {
+        sources,
+        program,
+        warnings: diagnostics,
+    })
 }

@@ -86,7 +86,10 @@ impl Program {
     }
 
     pub fn relation_by_name(&self, name: &str) -> Option<RelId> {
-        self.relations.iter().position(|r| r.name == name).map(|idx| RelId(idx as u32))
+        self.relations
+            .iter()
+            .position(|r| r.name == name)
+            .map(|idx| RelId(idx as u32))
     }
 }
 
@@ -130,7 +133,10 @@ pub struct IoSpec {
 
 impl IoSpec {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -18,12 +18,20 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span that covers both `self` and `other` (same file).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     pub fn range(self) -> std::ops::Range<usize> {
@@ -51,15 +59,23 @@ impl SourceFile {
         };
         let line_start = self.line_starts[line_idx] as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self.text.get(line_start..end).map_or(end - line_start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(line_start..end)
+            .map_or(end - line_start, |s| s.chars().count());
         (line_idx as u32 + 1, col as u32 + 1)
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> &str {
         let idx = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(idx) else { return "" };
-        let end = self.line_starts.get(idx + 1).map_or(self.text.len(), |&e| e as usize);
+        let Some(&start) = self.line_starts.get(idx) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .map_or(self.text.len(), |&e| e as usize);
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -79,12 +95,22 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, name: impl Into<String>, path: Option<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        path: Option<PathBuf>,
+        text: impl Into<Arc<str>>,
+    ) -> FileId {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|idx| idx as u32 + 1));
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { name: name.into(), path, text, line_starts });
+        self.files.push(SourceFile {
+            name: name.into(),
+            path,
+            text,
+            line_starts,
+        });
         id
     }
 
@@ -93,7 +119,10 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(idx, file)| (FileId(idx as u32), file))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(idx, file)| (FileId(idx as u32), file))
     }
 
     /// The source text a span covers.

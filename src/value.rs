@@ -8,6 +8,8 @@
 //! order, so comparisons between symbols decode them (lexicographic order).
 //! An `any` column holds ids of interned [`Dyn`] values; equal ids mean equal values.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::ir::{Const, Type};
@@ -24,13 +26,27 @@ pub fn decode_int(value: Value) -> i64 {
 
 pub fn encode_float(value: f64) -> Value {
     // Normalise -0.0 and NaN so that equal floats have equal encodings.
-    let value = if value == 0.0 { 0.0 } else if value.is_nan() { f64::NAN } else { value };
+    let value = if value == 0.0 {
+        0.0
+    } else if value.is_nan() {
+        f64::NAN
+    } else {
+        value
+    };
     let bits = value.to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 pub fn decode_float(value: Value) -> f64 {
-    let bits = if value >> 63 == 1 { value & !(1 << 63) } else { !value };
+    let bits = if value >> 63 == 1 {
+        value & !(1 << 63)
+    } else {
+        !value
+    };
     f64::from_bits(bits)
 }
 
@@ -48,8 +64,9 @@ pub enum Dyn {
 /// Interned symbols and dynamic values of one engine.
 #[derive(Debug, Default)]
 pub struct ValueStore {
-    symbol_ids: FxHashMap<Box<str>, u32>,
-    symbols: Vec<Box<str>>,
+    // One shared allocation per symbol for both the map and the list.
+    symbol_ids: FxHashMap<Arc<str>, u32>,
+    symbols: Vec<Arc<str>>,
     dyn_ids: FxHashMap<Dyn, u32>,
     dyns: Vec<Dyn>,
 }
@@ -60,8 +77,9 @@ impl ValueStore {
             return id;
         }
         let id = self.symbols.len() as u32;
-        self.symbols.push(text.into());
-        self.symbol_ids.insert(text.into(), id);
+        let text: Arc<str> = text.into();
+        self.symbols.push(text.clone());
+        self.symbol_ids.insert(text, id);
         id
     }
 
@@ -78,7 +96,8 @@ impl ValueStore {
         self.symbols.len()
     }
 
-    fn intern_dyn(&mut self, value: Dyn) -> Value {
+    /// The id of a dynamic value (the stored value of an `any` column), interning it.
+    pub fn intern_dyn(&mut self, value: Dyn) -> Value {
         if let Some(&id) = self.dyn_ids.get(&value) {
             return id as Value;
         }
@@ -158,9 +177,11 @@ impl ValueStore {
                 .parse::<f64>()
                 .map(encode_float)
                 .map_err(|_| format!("expected a float, found `{field}`")),
-            Type::DateTime => parse_datetime(field.trim())
-                .map(encode_int)
-                .ok_or_else(|| format!("expected an RFC 3339 date-time such as `2026-03-01T08:00:00Z`, found `{field}`")),
+            Type::DateTime => parse_datetime(field.trim()).map(encode_int).ok_or_else(|| {
+                format!(
+                    "expected an RFC 3339 date-time such as `2026-03-01T08:00:00Z`, found `{field}`"
+                )
+            }),
             Type::Any => {
                 let value = if let Ok(v) = field.parse::<i64>() {
                     Const::Int(v)
@@ -169,7 +190,9 @@ impl ValueStore {
                 } else {
                     Const::Sym(field.to_owned())
                 };
-                Ok(self.encode(Type::Any, &value).expect("any column takes every constant"))
+                Ok(self
+                    .encode(Type::Any, &value)
+                    .expect("any column takes every constant"))
             }
         }
     }
@@ -202,7 +225,10 @@ pub fn write_const(out: &mut String, value: &Const) {
 
 /// A float written in decimal (`1.5`, `-2e3`); not `inf` or `nan`, which stay symbols.
 fn parse_plain_float(field: &str) -> Option<f64> {
-    let looks_numeric = field.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'.');
+    let looks_numeric = field
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'.');
     if !looks_numeric {
         return None;
     }
@@ -251,7 +277,10 @@ mod tests {
     fn datetimes_round_trip_in_utc() {
         let micros = parse_datetime("2026-03-01T09:30:00+01:00").unwrap();
         assert_eq!(format_datetime(micros), "2026-03-01T08:30:00Z");
-        assert_eq!(format_datetime(parse_datetime("2026-03-01").unwrap()), "2026-03-01T00:00:00Z");
+        assert_eq!(
+            format_datetime(parse_datetime("2026-03-01").unwrap()),
+            "2026-03-01T00:00:00Z"
+        );
         assert_eq!(parse_datetime("yesterday"), None);
     }
 

@@ -30,14 +30,31 @@ fn check_text(text: &str) -> Result<Vec<Diagnostic>, TestCaseError> {
         }
         spans.extend(diag.related.iter().map(|(span, _)| *span));
         prop_assert!(!diag.message.is_empty());
-        prop_assert!(!diag.message.ends_with('.'), "message ends with a period: {}", diag.message);
+        prop_assert!(
+            !diag.message.ends_with('.'),
+            "message ends with a period: {}",
+            diag.message
+        );
     }
     for span in spans {
         prop_assert_eq!(span.file, file);
         prop_assert!(span.start <= span.end, "reversed span {:?}", span);
-        prop_assert!(span.end as usize <= text.len(), "span {:?} past the end ({} bytes)", span, text.len());
-        prop_assert!(text.is_char_boundary(span.start as usize), "span {:?} starts inside a character", span);
-        prop_assert!(text.is_char_boundary(span.end as usize), "span {:?} ends inside a character", span);
+        prop_assert!(
+            span.end as usize <= text.len(),
+            "span {:?} past the end ({} bytes)",
+            span,
+            text.len()
+        );
+        prop_assert!(
+            text.is_char_boundary(span.start as usize),
+            "span {:?} starts inside a character",
+            span
+        );
+        prop_assert!(
+            text.is_char_boundary(span.end as usize),
+            "span {:?} ends inside a character",
+            span
+        );
     }
     if diags.is_empty() {
         // Printing and re-parsing is a fixpoint: the printer parenthesises
@@ -46,7 +63,12 @@ fn check_text(text: &str) -> Result<Vec<Diagnostic>, TestCaseError> {
         let mut again = SourceMap::default();
         let file = again.add("printed.dl", None, printed.clone());
         let (reparsed, rediags) = syntax::parse(&again, file);
-        prop_assert!(rediags.is_empty(), "printed program does not parse: {:?}\n{}", rediags, printed);
+        prop_assert!(
+            rediags.is_empty(),
+            "printed program does not parse: {:?}\n{}",
+            rediags,
+            printed
+        );
         prop_assert_eq!(print_program(&reparsed), printed);
     }
     Ok(diags)
@@ -55,7 +77,10 @@ fn check_text(text: &str) -> Result<Vec<Diagnostic>, TestCaseError> {
 /// Also runs the whole front end (parse, includes, check) on the text.
 fn check_compile(text: &str) -> Result<(), TestCaseError> {
     if let Err(failed) = tracelog::driver::compile_text("prop.dl", text) {
-        prop_assert!(!failed.diagnostics.is_empty(), "compilation failed without a diagnostic");
+        prop_assert!(
+            !failed.diagnostics.is_empty(),
+            "compilation failed without a diagnostic"
+        );
     }
     Ok(())
 }
@@ -109,13 +134,17 @@ fn atom_spans(atom: &Atom, out: &mut Vec<Span>) {
 fn body_spans(body: &Body, out: &mut Vec<Span>) {
     out.push(body.span());
     match body {
-        Body::Literal(Literal::Atom(atom)) | Body::Literal(Literal::Negated(atom, _)) => atom_spans(atom, out),
+        Body::Literal(Literal::Atom(atom)) | Body::Literal(Literal::Negated(atom, _)) => {
+            atom_spans(atom, out)
+        }
         Body::Literal(Literal::Compare(compare)) => {
             expr_spans(&compare.lhs, out);
             expr_spans(&compare.rhs, out);
         }
         Body::Literal(Literal::Bool(..)) => (),
-        Body::And(parts, _) | Body::Or(parts, _) => parts.iter().for_each(|part| body_spans(part, out)),
+        Body::And(parts, _) | Body::Or(parts, _) => {
+            parts.iter().for_each(|part| body_spans(part, out))
+        }
     }
 }
 
@@ -149,8 +178,11 @@ fn print_program(program: &Program) -> String {
     for item in &program.items {
         match item {
             Item::Decl(decl) => {
-                let columns: Vec<String> =
-                    decl.columns.iter().map(|column| format!("{}: {}", column.name.text, column.ty.text)).collect();
+                let columns: Vec<String> = decl
+                    .columns
+                    .iter()
+                    .map(|column| format!("{}: {}", column.name.text, column.ty.text))
+                    .collect();
                 writeln!(out, ".decl {}({})", decl.name.text, columns.join(", ")).unwrap();
             }
             Item::Type(ty) => writeln!(out, ".type {} <: {}", ty.name.text, ty.base.text).unwrap(),
@@ -158,14 +190,20 @@ fn print_program(program: &Program) -> String {
             Item::Output(io) => print_io(&mut out, "output", io),
             Item::PrintSize(io) => print_io(&mut out, "printsize", io),
             Item::Include(include) => writeln!(out, ".include {}", quote(&include.path)).unwrap(),
-            Item::Policy(policy) => {
-                writeln!(out, ".policy {} version {}", quote(&policy.name), quote(&policy.version)).unwrap()
-            }
+            Item::Policy(policy) => writeln!(
+                out,
+                ".policy {} version {}",
+                quote(&policy.name),
+                quote(&policy.version)
+            )
+            .unwrap(),
             Item::Rule(rule) => {
                 let heads: Vec<String> = rule.heads.iter().map(print_atom).collect();
                 match &rule.body {
                     None => writeln!(out, "{}.", heads.join(", ")).unwrap(),
-                    Some(body) => writeln!(out, "{} :- {}.", heads.join(", "), print_body(body)).unwrap(),
+                    Some(body) => {
+                        writeln!(out, "{} :- {}.", heads.join(", "), print_body(body)).unwrap()
+                    }
                 }
             }
             Item::Query(query) => writeln!(out, "?- {}.", print_body(&query.body)).unwrap(),
@@ -188,7 +226,13 @@ fn print_io(out: &mut String, kind: &str, io: &IoDirective) {
             format!("{}={value}", param.key.text)
         })
         .collect();
-    writeln!(out, ".{kind} {}({})", relations.join(", "), params.join(", ")).unwrap();
+    writeln!(
+        out,
+        ".{kind} {}({})",
+        relations.join(", "),
+        params.join(", ")
+    )
+    .unwrap();
 }
 
 fn quote(text: &str) -> String {
@@ -225,11 +269,21 @@ fn print_body(body: &Body) -> String {
                 CompareOp::Gt => ">",
                 CompareOp::Ge => ">=",
             };
-            format!("{} {op} {}", print_expr(&compare.lhs), print_expr(&compare.rhs))
+            format!(
+                "{} {op} {}",
+                print_expr(&compare.lhs),
+                print_expr(&compare.rhs)
+            )
         }
         Body::Literal(Literal::Bool(value, _)) => value.to_string(),
-        Body::And(parts, _) => format!("({})", parts.iter().map(print_body).collect::<Vec<_>>().join(", ")),
-        Body::Or(parts, _) => format!("({})", parts.iter().map(print_body).collect::<Vec<_>>().join("; ")),
+        Body::And(parts, _) => format!(
+            "({})",
+            parts.iter().map(print_body).collect::<Vec<_>>().join(", ")
+        ),
+        Body::Or(parts, _) => format!(
+            "({})",
+            parts.iter().map(print_body).collect::<Vec<_>>().join("; ")
+        ),
     }
 }
 
@@ -252,7 +306,11 @@ fn print_expr(expr: &Expr) -> String {
             format!("({} {op} {})", print_expr(lhs), print_expr(rhs))
         }
         Expr::Call(name, args, _) => {
-            format!("{}({})", name.text, args.iter().map(print_expr).collect::<Vec<_>>().join(", "))
+            format!(
+                "{}({})",
+                name.text,
+                args.iter().map(print_expr).collect::<Vec<_>>().join(", ")
+            )
         }
         Expr::Aggregate(aggregate) => {
             let func = match aggregate.func {
@@ -262,7 +320,11 @@ fn print_expr(expr: &Expr) -> String {
                 AggregateFunc::Max => "max",
                 AggregateFunc::Mean => "mean",
             };
-            let target = aggregate.target.as_ref().map(|target| format!(" {}", print_expr(target))).unwrap_or_default();
+            let target = aggregate
+                .target
+                .as_ref()
+                .map(|target| format!(" {}", print_expr(target)))
+                .unwrap_or_default();
             format!("({func}{target} : {{ {} }})", print_body(&aggregate.body))
         }
     }
@@ -273,12 +335,85 @@ fn print_expr(expr: &Expr) -> String {
 
 /// Pieces of the language, and a few of what it is not.
 const TOKENS: &[&str] = &[
-    "r", "s", "X", "lot", "_x", "_", "count", "sum", "min", "max", "mean", "not", "true", "false", "days", "(", ")",
-    "{", "}", ",", ".", ";", ":", ":-", "?-", "!", "=", "!=", "<", "<=", ">", ">=", "<:", "+", "-", "*", "/", "%",
-    "\"L1\"", "\"a\\\"b\"", "\"\\u{e9}\"", "\"open", "'q'", "0", "42", "-7", "9223372036854775808", "1.5",
-    "-2.0e3", "1e999", "0x1F", "0b2", "12ab", ".decl", ".type", ".input", ".output", ".printsize", ".include",
-    ".policy", "version", ".functor", "symbol", "number", "IO", "stdout", "brie", "eqrel", "//", "/*", "*/", "\n",
-    "#", "|", "&&", "é", "😀", "\\", "\t",
+    "r",
+    "s",
+    "X",
+    "lot",
+    "_x",
+    "_",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "mean",
+    "not",
+    "true",
+    "false",
+    "days",
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    ".",
+    ";",
+    ":",
+    ":-",
+    "?-",
+    "!",
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "<:",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "\"L1\"",
+    "\"a\\\"b\"",
+    "\"\\u{e9}\"",
+    "\"open",
+    "'q'",
+    "0",
+    "42",
+    "-7",
+    "9223372036854775808",
+    "1.5",
+    "-2.0e3",
+    "1e999",
+    "0x1F",
+    "0b2",
+    "12ab",
+    ".decl",
+    ".type",
+    ".input",
+    ".output",
+    ".printsize",
+    ".include",
+    ".policy",
+    "version",
+    ".functor",
+    "symbol",
+    "number",
+    "IO",
+    "stdout",
+    "brie",
+    "eqrel",
+    "//",
+    "/*",
+    "*/",
+    "\n",
+    "#",
+    "|",
+    "&&",
+    "é",
+    "😀",
+    "\\",
+    "\t",
 ];
 
 /// Small valid programs that mutations start from.
@@ -296,8 +431,19 @@ const SEEDS: &[&str] = &[
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
-    prop::collection::vec((prop::sample::select(TOKENS), prop::sample::select(&[" ", "", "\n"][..])), 0..40)
-        .prop_map(|tokens| tokens.into_iter().map(|(token, sep)| format!("{token}{sep}")).collect())
+    prop::collection::vec(
+        (
+            prop::sample::select(TOKENS),
+            prop::sample::select(&[" ", "", "\n"][..]),
+        ),
+        0..40,
+    )
+    .prop_map(|tokens| {
+        tokens
+            .into_iter()
+            .map(|(token, sep)| format!("{token}{sep}"))
+            .collect()
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -311,7 +457,8 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), 1..6usize).prop_map(|(at, len)| Mutation::Delete(at, len)),
-        (any::<usize>(), prop::sample::select(TOKENS)).prop_map(|(at, token)| Mutation::Insert(at, token)),
+        (any::<usize>(), prop::sample::select(TOKENS))
+            .prop_map(|(at, token)| Mutation::Insert(at, token)),
         (any::<usize>(), 1..12usize).prop_map(|(at, len)| Mutation::Duplicate(at, len)),
         any::<usize>().prop_map(Mutation::Truncate),
     ]
@@ -345,7 +492,10 @@ fn mutate(seed: &str, mutations: &[Mutation]) -> String {
 }
 
 fn mutated_program() -> impl Strategy<Value = String> {
-    (prop::sample::select(SEEDS), prop::collection::vec(mutation(), 1..5))
+    (
+        prop::sample::select(SEEDS),
+        prop::collection::vec(mutation(), 1..5),
+    )
         .prop_map(|(seed, mutations)| mutate(seed, &mutations))
 }
 
@@ -353,9 +503,13 @@ fn mutated_program() -> impl Strategy<Value = String> {
 
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(&["x", "y", "Lot", "_z", "site2", "brie", "version", "IO"][..]).prop_map(String::from),
+        prop::sample::select(&["x", "y", "Lot", "_z", "site2", "brie", "version", "IO"][..])
+            .prop_map(String::from),
         "[a-z][a-z0-9_]{0,6}".prop_filter("reserved word", |word| {
-            !matches!(word.as_str(), "not" | "true" | "false" | "count" | "sum" | "min" | "max" | "mean")
+            !matches!(
+                word.as_str(),
+                "not" | "true" | "false" | "count" | "sum" | "min" | "max" | "mean"
+            )
         }),
     ]
 }
@@ -365,7 +519,9 @@ fn leaf() -> impl Strategy<Value = String> {
         name(),
         Just("_".to_string()),
         any::<i64>().prop_map(|value| value.to_string()),
-        any::<f64>().prop_filter("finite", |value| value.is_finite()).prop_map(|value| format!("{value:?}")),
+        any::<f64>()
+            .prop_filter("finite", |value| value.is_finite())
+            .prop_map(|value| format!("{value:?}")),
         any::<String>().prop_map(|text| quote(&text)),
     ]
 }
@@ -373,7 +529,11 @@ fn leaf() -> impl Strategy<Value = String> {
 fn expr() -> impl Strategy<Value = String> {
     leaf().prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
-            (inner.clone(), prop::sample::select(&["+", "-", "*", "/", "%"][..]), inner.clone())
+            (
+                inner.clone(),
+                prop::sample::select(&["+", "-", "*", "/", "%"][..]),
+                inner.clone()
+            )
                 .prop_map(|(lhs, op, rhs)| format!("{lhs} {op} {rhs}")),
             inner.clone().prop_map(|operand| format!("-{operand}")),
             inner.clone().prop_map(|operand| format!("({operand})")),
@@ -381,14 +541,20 @@ fn expr() -> impl Strategy<Value = String> {
                 .prop_map(|(name, args)| format!("{name}({})", args.join(", "))),
             (name(), prop::collection::vec(inner.clone(), 0..3))
                 .prop_map(|(name, args)| format!("count : {{ {name}({}) }}", args.join(", "))),
-            (prop::sample::select(&["sum", "min", "max", "mean"][..]), inner.clone(), name(), inner)
+            (
+                prop::sample::select(&["sum", "min", "max", "mean"][..]),
+                inner.clone(),
+                name(),
+                inner
+            )
                 .prop_map(|(func, target, name, arg)| format!("{func} {target} : {name}({arg})")),
         ]
     })
 }
 
 fn atom() -> impl Strategy<Value = String> {
-    (name(), prop::collection::vec(expr(), 0..3)).prop_map(|(name, args)| format!("{name}({})", args.join(", ")))
+    (name(), prop::collection::vec(expr(), 0..3))
+        .prop_map(|(name, args)| format!("{name}({})", args.join(", ")))
 }
 
 fn body() -> impl Strategy<Value = String> {
@@ -396,7 +562,11 @@ fn body() -> impl Strategy<Value = String> {
         atom(),
         atom().prop_map(|atom| format!("!{atom}")),
         atom().prop_map(|atom| format!("not {atom}")),
-        (expr(), prop::sample::select(&["=", "!=", "<", "<=", ">", ">="][..]), expr())
+        (
+            expr(),
+            prop::sample::select(&["=", "!=", "<", "<=", ">", ">="][..]),
+            expr()
+        )
             .prop_map(|(lhs, op, rhs)| format!("{lhs} {op} {rhs}")),
         Just("true".to_string()),
         Just("false".to_string()),
@@ -417,17 +587,31 @@ fn statement() -> impl Strategy<Value = String> {
             .prop_map(|(heads, body)| format!("{} :- {body}.", heads.join(", "))),
         body().prop_map(|body| format!("?- {body}.")),
         (name(), prop::collection::vec((name(), name()), 0..3)).prop_map(|(name, columns)| {
-            let columns: Vec<String> = columns.iter().map(|(column, ty)| format!("{column}: {ty}")).collect();
+            let columns: Vec<String> = columns
+                .iter()
+                .map(|(column, ty)| format!("{column}: {ty}"))
+                .collect();
             format!(".decl {name}({})", columns.join(", "))
         }),
         (name(), name()).prop_map(|(name, base)| format!(".type {name} = {base}")),
-        (prop::sample::select(&["input", "output", "printsize"][..]), prop::collection::vec(name(), 1..3), any::<bool>())
+        (
+            prop::sample::select(&["input", "output", "printsize"][..]),
+            prop::collection::vec(name(), 1..3),
+            any::<bool>()
+        )
             .prop_map(|(kind, names, params)| {
-                let params = if params { "(IO=file, filename=\"x.tsv\", n=-3, h=true)" } else { "" };
+                let params = if params {
+                    "(IO=file, filename=\"x.tsv\", n=-3, h=true)"
+                } else {
+                    ""
+                };
                 format!(".{kind} {}{params}", names.join(", "))
             }),
-        (any::<String>(), any::<String>())
-            .prop_map(|(name, version)| format!(".policy {} version {}", quote(&name), quote(&version))),
+        (any::<String>(), any::<String>()).prop_map(|(name, version)| format!(
+            ".policy {} version {}",
+            quote(&name),
+            quote(&version)
+        )),
     ]
 }
 
