@@ -47,7 +47,8 @@ pub fn parse_text(file: FileId, text: &str) -> (Program, Vec<Diagnostic>) {
 #[derive(Clone, Debug)]
 pub enum Cover {
     Expr(Expr),
-    Body(Body),
+    /// Boxed to keep lalrpop's symbol stack narrow (a `Body` is wide).
+    Body(Box<Body>),
     /// An integer literal above `i64::MAX`: valid only as `-9223372036854775808`.
     BigInt(u64, Span),
 }
@@ -127,7 +128,7 @@ pub fn expr(diags: &mut Vec<Diagnostic>, cover: Cover) -> Expr {
 /// The cover as a body; a call becomes an atom, any other expression is reported.
 pub fn body(diags: &mut Vec<Diagnostic>, cover: Cover) -> Body {
     match cover {
-        Cover::Body(body) => body,
+        Cover::Body(body) => *body,
         Cover::Expr(Expr::Call(name, args, span)) => {
             Body::Literal(Literal::Atom(Atom { name, args, span }))
         }
@@ -163,7 +164,7 @@ pub fn and(
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
-    Cover::Body(Body::And(parts, Span::new(file, l, r)))
+    Cover::Body(Box::new(Body::And(parts, Span::new(file, l, r))))
 }
 
 pub fn or(
@@ -177,7 +178,7 @@ pub fn or(
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
-    Cover::Body(Body::Or(parts, Span::new(file, l, r)))
+    Cover::Body(Box::new(Body::Or(parts, Span::new(file, l, r))))
 }
 
 #[allow(clippy::too_many_arguments)] // Called only from the grammar's actions.
@@ -192,19 +193,19 @@ pub fn compare(
 ) -> Cover {
     let lhs = expr(diags, lhs);
     let rhs = expr(diags, rhs);
-    Cover::Body(Body::Literal(Literal::Compare(Compare {
+    Cover::Body(Box::new(Body::Literal(Literal::Compare(Compare {
         op,
         lhs,
         rhs,
         span: Span::new(file, l, r),
-    })))
+    }))))
 }
 
 pub fn negated(file: FileId, applied: (Name, Vec<Expr>, Span), l: usize, r: usize) -> Cover {
-    Cover::Body(Body::Literal(Literal::Negated(
+    Cover::Body(Box::new(Body::Literal(Literal::Negated(
         atom(applied),
         Span::new(file, l, r),
-    )))
+    ))))
 }
 
 #[allow(clippy::too_many_arguments)] // Called only from the grammar's actions.
