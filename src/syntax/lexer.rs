@@ -22,6 +22,8 @@ pub enum Tok<'input> {
     /// parser checks the i64 range (which allows `-9223372036854775808`).
     Int(u64),
     Float(f64),
+    /// A Soufflé relation qualifier after a `.decl`'s columns (`brie`, `inline`).
+    Qualifier(&'input str),
     LParen,
     RParen,
     LBrace,
@@ -85,12 +87,39 @@ const UNSUPPORTED_DIRECTIVES: &[&str] = &[
     "symbol_type",
 ];
 
+/// Soufflé relation qualifiers, recognised right after a `.decl`'s columns.
+pub const QUALIFIERS: &[&str] = &[
+    "brie",
+    "btree",
+    "btree_delete",
+    "eqrel",
+    "inline",
+    "no_inline",
+    "magic",
+    "no_magic",
+    "overridable",
+];
+
+/// Where the lexer is relative to a `.decl`, so that qualifier words after
+/// its columns (`.decl r(x: number) brie`) can be told from the next fact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DeclState {
+    Outside,
+    /// Inside `.decl ...(`, at this parenthesis depth.
+    Columns(u32),
+    /// After the closing `)`: qualifier words may follow.
+    Qualifiers,
+}
+
 pub struct Lexer<'input> {
     text: &'input str,
     bytes: &'input [u8],
     pos: usize,
     file: FileId,
     done: bool,
+    /// A token produced together with the previous one, handed out next.
+    pending: Option<Spanned<'input>>,
+    decl: DeclState,
     /// Problems found so far, in text order.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -105,6 +134,8 @@ impl<'input> Lexer<'input> {
             pos: 0,
             file,
             done: false,
+            pending: None,
+            decl: DeclState::Outside,
             diagnostics: Vec::new(),
         }
     }
@@ -239,6 +270,9 @@ impl<'input> Lexer<'input> {
             b'>' => single(self, Tok::Gt, 1),
             b'.' => self.dot(start),
             b'"' => self.string(start),
+            b'\'' => self.single_quoted(start),
+            b'&' if self.peek(1) == Some(b'&') => self.operator(start, "&&"),
+            b'|' if self.peek(1) == Some(b'|') => self.operator(start, "||"),
             b'0'..=b'9' => self.number(start),
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let end = self.ident_end(start);
@@ -254,6 +288,12 @@ impl<'input> Lexer<'input> {
                     "min" => Tok::Min,
                     "max" => Tok::Max,
                     "mean" => Tok::Mean,
+                    _ if self.decl == DeclState::Qualifiers
+                        && QUALIFIERS.contains(&word)
+                        && self.next_byte_after_spaces() != Some(b'(') =>
+                    {
+                        Tok::Qualifier(word)
+                    }
                     _ => Tok::Ident(word),
                 };
                 (start, tok, end)
@@ -388,8 +428,8 @@ impl<'input> Lexer<'input> {
             self.error(
                 pos,
                 end,
-                "unterminated unicode escape in string",
-                "expected `}` after the hex digits",
+                "malformed unicode escape in string",
+                "expected 1 to 6 hex digits and `}`",
             )
             .help = Some("write the escape as `\\u{1F600}`".to_string());
             return end;
@@ -420,10 +460,87 @@ impl<'input> Lexer<'input> {
             "close the string with `\"` on the same line; write `\\n` for a line break".to_string(),
         );
         self.pos = end;
+        // The rest of the line went into the string, very likely the end of
+        // its statement too: end the statement here so that the next line
+        // parses on its own.
+        self.pending = Some((end, Tok::Dot, end));
         (start, Tok::Error, end)
     }
 
+    /// `'text'`: reported, then read as the string it was meant to be.
+    fn single_quoted(&mut self, start: usize) -> Spanned<'input> {
+        let rest = &self.bytes[start + 1..];
+        let Some(idx) = memchr::memchr2(b'\'', b'\n', rest).filter(|&idx| rest[idx] == b'\'')
+        else {
+            return self.stray(start);
+        };
+        let end = start + 1 + idx + 1;
+        self.error(
+            start,
+            end,
+            "strings are written in double quotes",
+            "single quotes do not make a string",
+        )
+        .help = Some(format!("write `\"{}\"`", &self.text[start + 1..end - 1]));
+        self.pos = end;
+        (
+            start,
+            Tok::Str(Cow::Borrowed(&self.text[start + 1..end - 1])),
+            end,
+        )
+    }
+
+    fn next_byte_after_spaces(&self) -> Option<u8> {
+        self.bytes[self.pos..]
+            .iter()
+            .copied()
+            .find(|byte| !byte.is_ascii_whitespace())
+    }
+
     fn number(&mut self, start: usize) -> Spanned<'input> {
+        // Soufflé's hexadecimal and binary literals: `0x1F`, `0b101`.
+        let radix = match (self.bytes[start], self.bytes.get(start + 1)) {
+            (b'0', Some(b'x' | b'X')) => 16,
+            (b'0', Some(b'b' | b'B')) => 2,
+            _ => 10,
+        };
+        if radix != 10
+            && self
+                .bytes
+                .get(start + 2)
+                .is_some_and(|byte| byte.is_ascii_hexdigit())
+        {
+            let end = self.ident_end(start);
+            self.pos = end;
+            let digits = &self.text[start + 2..end];
+            return match u64::from_str_radix(digits, radix) {
+                Ok(value) => (start, Tok::Int(value), end),
+                Err(err) => {
+                    let text = &self.text[start..end];
+                    let diagnostic = match err.kind() {
+                        std::num::IntErrorKind::PosOverflow => self.error(
+                            start,
+                            end,
+                            format!("integer `{text}` is out of range"),
+                            "does not fit in 64 bits",
+                        ),
+                        _ => self.error(
+                            start,
+                            end,
+                            format!("malformed number `{text}`"),
+                            "not a number",
+                        ),
+                    };
+                    diagnostic.help = Some(if radix == 16 {
+                        "hexadecimal numbers are written `0x` and up to 16 digits `0-9a-f`"
+                            .to_string()
+                    } else {
+                        "binary numbers are written `0b` and up to 64 digits `0` or `1`".to_string()
+                    });
+                    (start, Tok::Error, end)
+                }
+            };
+        }
         let mut end = start;
         while end < self.bytes.len() && self.bytes[end].is_ascii_digit() {
             end += 1;
@@ -499,6 +616,23 @@ impl<'input> Lexer<'input> {
         }
     }
 
+    /// `&&` and `||`: one problem, not two stray characters.
+    fn operator(&mut self, start: usize, op: &str) -> Spanned<'input> {
+        let end = start + op.len();
+        self.pos = end;
+        let instead = if op == "&&" { "`,`" } else { "`;`" };
+        self.error(
+            start,
+            end,
+            format!("unexpected `{op}`"),
+            "not an operator of the language",
+        )
+        .help = Some(format!(
+            "conditions are joined with `,` (and) and `;` (or); write {instead} instead of `{op}`"
+        ));
+        (start, Tok::Error, end)
+    }
+
     fn stray(&mut self, start: usize) -> Spanned<'input> {
         let ch = self.text[start..].chars().next().expect("not at the end");
         let end = start + ch.len_utf8();
@@ -553,7 +687,33 @@ impl<'input> Iterator for Lexer<'input> {
         if self.done {
             return None;
         }
-        Some(Ok(self.next_token()))
+        let token = match self.pending.take() {
+            Some(token) => token,
+            None => self.next_token(),
+        };
+        self.decl = match (&token.1, self.decl) {
+            (Tok::DirDecl, _) => DeclState::Columns(0),
+            (Tok::LParen, DeclState::Columns(depth)) => DeclState::Columns(depth + 1),
+            (Tok::RParen, DeclState::Columns(1)) => DeclState::Qualifiers,
+            (Tok::RParen, DeclState::Columns(depth)) => DeclState::Columns(depth.saturating_sub(1)),
+            (
+                Tok::Dot
+                | Tok::End
+                | Tok::DirType
+                | Tok::DirInput
+                | Tok::DirOutput
+                | Tok::DirPrintSize
+                | Tok::DirInclude
+                | Tok::DirPolicy
+                | Tok::Query
+                | Tok::If,
+                DeclState::Columns(_),
+            ) => DeclState::Outside,
+            (_, DeclState::Columns(depth)) => DeclState::Columns(depth),
+            (Tok::Qualifier(_), DeclState::Qualifiers) => DeclState::Qualifiers,
+            _ => DeclState::Outside,
+        };
+        Some(Ok(token))
     }
 }
 
@@ -663,7 +823,7 @@ mod tests {
             vec![
                 "unknown escape `\\q` in string",
                 "invalid unicode escape `\\u{110000}` in string",
-                "unterminated unicode escape in string"
+                "malformed unicode escape in string"
             ]
         );
     }
@@ -672,9 +832,13 @@ mod tests {
     fn unterminated_string_stops_at_the_line_end() {
         let (toks, errs) = lex("a(\"open).\nb(1).");
         assert_eq!(errs, vec!["unterminated string"]);
-        assert_eq!(&toks[..3], &[Tok::Ident("a"), Tok::LParen, Tok::Error]);
+        // The error token is followed by an invented `.` that ends the statement.
         assert_eq!(
-            &toks[3..],
+            &toks[..4],
+            &[Tok::Ident("a"), Tok::LParen, Tok::Error, Tok::Dot]
+        );
+        assert_eq!(
+            &toks[4..],
             &[
                 Tok::Ident("b"),
                 Tok::LParen,

@@ -25,12 +25,12 @@ lalrpop_util::lalrpop_mod!(
 pub fn parse_text(file: FileId, text: &str) -> (Program, Vec<Diagnostic>) {
     let mut lexer = Lexer::new(file, text);
     let mut diagnostics = Vec::new();
-    let result = tracelog::ProgramParser::new().parse(file, &mut diagnostics, &mut lexer);
+    let result = tracelog::ProgramParser::new().parse(file, text, &mut diagnostics, &mut lexer);
     let items = match result {
         Ok(items) => items,
         Err(error) => {
             // Recovery always succeeds at `Tok::End`; this is a safety net.
-            diagnostics.extend(syntax_error(file, error));
+            diagnostics.extend(syntax_error(file, text, error));
             Vec::new()
         }
     };
@@ -47,7 +47,8 @@ pub fn parse_text(file: FileId, text: &str) -> (Program, Vec<Diagnostic>) {
 #[derive(Clone, Debug)]
 pub enum Cover {
     Expr(Expr),
-    Body(Body),
+    /// Boxed to keep lalrpop's symbol stack narrow (a `Body` is wide).
+    Body(Box<Body>),
     /// An integer literal above `i64::MAX`: valid only as `-9223372036854775808`.
     BigInt(u64, Span),
 }
@@ -56,8 +57,8 @@ pub type Recovery<'input> = ErrorRecovery<usize, Tok<'input>, Infallible>;
 
 /// Turns a recovered syntax error into a diagnostic (unless the lexer has
 /// already reported the token that caused it).
-pub fn recovered(file: FileId, diags: &mut Vec<Diagnostic>, recovery: Recovery<'_>) {
-    diags.extend(syntax_error(file, recovery.error));
+pub fn recovered(file: FileId, text: &str, diags: &mut Vec<Diagnostic>, recovery: Recovery<'_>) {
+    diags.extend(syntax_error(file, text, recovery.error));
 }
 
 /// The value of an integer literal (negated when `negative`), reporting one
@@ -127,7 +128,7 @@ pub fn expr(diags: &mut Vec<Diagnostic>, cover: Cover) -> Expr {
 /// The cover as a body; a call becomes an atom, any other expression is reported.
 pub fn body(diags: &mut Vec<Diagnostic>, cover: Cover) -> Body {
     match cover {
-        Cover::Body(body) => body,
+        Cover::Body(body) => *body,
         Cover::Expr(Expr::Call(name, args, span)) => {
             Body::Literal(Literal::Atom(Atom { name, args, span }))
         }
@@ -163,7 +164,7 @@ pub fn and(
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
-    Cover::Body(Body::And(parts, Span::new(file, l, r)))
+    Cover::Body(Box::new(Body::And(parts, Span::new(file, l, r))))
 }
 
 pub fn or(
@@ -177,7 +178,7 @@ pub fn or(
     let mut parts = Vec::with_capacity(rest.len() + 1);
     parts.push(body(diags, first));
     parts.extend(rest.into_iter().map(|cover| body(diags, cover)));
-    Cover::Body(Body::Or(parts, Span::new(file, l, r)))
+    Cover::Body(Box::new(Body::Or(parts, Span::new(file, l, r))))
 }
 
 #[allow(clippy::too_many_arguments)] // Called only from the grammar's actions.
@@ -192,19 +193,19 @@ pub fn compare(
 ) -> Cover {
     let lhs = expr(diags, lhs);
     let rhs = expr(diags, rhs);
-    Cover::Body(Body::Literal(Literal::Compare(Compare {
+    Cover::Body(Box::new(Body::Literal(Literal::Compare(Compare {
         op,
         lhs,
         rhs,
         span: Span::new(file, l, r),
-    })))
+    }))))
 }
 
 pub fn negated(file: FileId, applied: (Name, Vec<Expr>, Span), l: usize, r: usize) -> Cover {
-    Cover::Body(Body::Literal(Literal::Negated(
+    Cover::Body(Box::new(Body::Literal(Literal::Negated(
         atom(applied),
         Span::new(file, l, r),
-    )))
+    ))))
 }
 
 #[allow(clippy::too_many_arguments)] // Called only from the grammar's actions.
@@ -272,6 +273,19 @@ pub fn io(
         params,
         span: Span::new(file, l, r),
     }
+}
+
+/// `.policy "name" "1.2.0"`: the word `version` is missing before `at`.
+pub fn missing_version(diags: &mut Vec<Diagnostic>, at: Span) {
+    diags.push(
+        Diagnostic::error(
+            Code::ParseError,
+            "expected `version` before the policy's version",
+        )
+        .at(at)
+        .with_label("`version` is missing here")
+        .with_help("write the policy header as `.policy \"name\" version \"1.2.0\"`"),
+    );
 }
 
 /// `.policy "name" version "1.2.0"`: the middle word must be `version`.
@@ -356,22 +370,14 @@ const ORDER: &[&str] = &[
     ".policy",
     "end of file",
 ];
-const QUALIFIERS: &[&str] = &[
-    "brie",
-    "btree",
-    "btree_delete",
-    "eqrel",
-    "inline",
-    "no_inline",
-    "magic",
-    "no_magic",
-    "overridable",
-    "choice",
-];
 const KEYWORDS: &[&str] = &["not", "true", "false", "count", "sum", "min", "max", "mean"];
 
 /// A lalrpop error as a diagnostic; `None` when the lexer already reported it.
-fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> Option<Diagnostic> {
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    error: ParseError<usize, Tok<'_>, Infallible>,
+) -> Option<Diagnostic> {
     let (start, tok, end, expected) = match error {
         ParseError::UnrecognizedToken {
             token: (start, tok, end),
@@ -394,7 +400,7 @@ fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> 
     let keys: Vec<&str> = expected
         .iter()
         .map(|name| name.trim_matches('"'))
-        .filter(|key| *key != "invalid token")
+        .filter(|key| *key != "invalid token" && *key != "qualifier")
         .collect();
     let expectation = describe_expected(&keys);
     let message = if expectation.is_empty() {
@@ -404,12 +410,15 @@ fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> 
     };
     let label = match tok {
         Tok::End => "the file ends here".to_string(),
-        _ => format!("unexpected {found}"),
+        _ => {
+            let found = found.strip_prefix("the ").unwrap_or(&found);
+            format!("unexpected {}", found.strip_prefix("a ").unwrap_or(found))
+        }
     };
     let mut diagnostic = Diagnostic::error(Code::ParseError, message)
         .at(span)
         .with_label(label);
-    if let Some(help) = help_for(&tok, &keys) {
+    if let Some(help) = help_for(text, start, &tok, &keys) {
         diagnostic = diagnostic.with_help(help);
     }
     Some(diagnostic)
@@ -417,7 +426,7 @@ fn syntax_error(file: FileId, error: ParseError<usize, Tok<'_>, Infallible>) -> 
 
 fn describe_token(tok: &Tok<'_>) -> String {
     match tok {
-        Tok::Ident(name) => format!("`{name}`"),
+        Tok::Ident(name) | Tok::Qualifier(name) => format!("`{name}`"),
         Tok::Str(_) => "a string".to_string(),
         Tok::Int(value) => format!("the number `{value}`"),
         Tok::Float(value) => format!("the number `{value:?}`"),
@@ -468,9 +477,13 @@ fn token_text(tok: &Tok<'_>) -> &'static str {
         Tok::DirPrintSize => ".printsize",
         Tok::DirInclude => ".include",
         Tok::DirPolicy => ".policy",
-        Tok::Ident(_) | Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Error | Tok::End => {
-            "token"
-        }
+        Tok::Ident(_)
+        | Tok::Qualifier(_)
+        | Tok::Str(_)
+        | Tok::Int(_)
+        | Tok::Float(_)
+        | Tok::Error
+        | Tok::End => "token",
     }
 }
 
@@ -487,7 +500,7 @@ fn describe_expected(keys: &[&str]) -> String {
         keys.retain(|key| !EXPR_START.contains(key));
         groups.push("an expression");
     } else if contains_all(&keys, ITEM_START) {
-        keys.retain(|key| !ITEM_START.contains(key));
+        keys.retain(|key| !ITEM_START.contains(key) && *key != "end of file");
         groups.push("a fact, a rule, a query or a directive");
     }
     if keys.iter().any(|key| CLOSERS.contains(key)) {
@@ -500,6 +513,11 @@ fn describe_expected(keys: &[&str]) -> String {
             .unwrap_or(usize::MAX)
     });
     keys.dedup();
+    // After a name in an argument, `(` would make it a call; that is rarely
+    // what was meant when something else follows.
+    if keys == [")", "(", ","] {
+        keys.remove(1);
+    }
     let context = match keys.as_slice() {
         [")", ","] if groups.is_empty() => " after an argument",
         [",", "."] | [",", ".", ":-"] if groups.is_empty() => " after an atom",
@@ -532,26 +550,29 @@ fn describe_key(key: &str) -> String {
     }
 }
 
-fn help_for(tok: &Tok<'_>, keys: &[&str]) -> Option<String> {
+/// What to do about a syntax error, for the common mistakes: a missing `.`
+/// or `)`, a mistyped `:-`, `==`, a reserved word used as a name, a
+/// zero-arity atom written without `()`.
+fn help_for(text: &str, start: usize, tok: &Tok<'_>, keys: &[&str]) -> Option<String> {
+    let before = text.get(..start).unwrap_or("").trim_end();
+    let previous = previous_word(before);
+    let ends_statement = matches!(
+        tok,
+        Tok::Dot
+            | Tok::If
+            | Tok::End
+            | Tok::DirDecl
+            | Tok::DirType
+            | Tok::DirInput
+            | Tok::DirOutput
+            | Tok::DirPrintSize
+            | Tok::DirInclude
+            | Tok::DirPolicy
+    );
+    if KEYWORDS.contains(&previous) {
+        return Some(reserved_help(previous));
+    }
     match tok {
-        Tok::Ident(name) if QUALIFIERS.contains(name) => Some(format!(
-            "`{name}` is a Soufflé relation qualifier, which tracelog does not support; remove it"
-        )),
-        Tok::Ident(_)
-        | Tok::DirDecl
-        | Tok::DirType
-        | Tok::DirInput
-        | Tok::DirOutput
-        | Tok::DirPrintSize
-        | Tok::DirInclude
-        | Tok::DirPolicy
-        | Tok::Query
-            if keys.contains(&".") =>
-        {
-            Some(
-                "every fact, rule and query ends with `.`; is one missing before this?".to_string(),
-            )
-        }
         Tok::Not
         | Tok::True
         | Tok::False
@@ -562,16 +583,92 @@ fn help_for(tok: &Tok<'_>, keys: &[&str]) -> Option<String> {
         | Tok::Mean
             if keys.contains(&"name") =>
         {
-            Some(format!(
-                "`{}` is a reserved word and cannot name a variable or a relation (reserved: {})",
-                token_text(tok),
-                KEYWORDS
-                    .iter()
-                    .map(|word| format!("`{word}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            return Some(reserved_help(token_text(tok)));
         }
-        _ => None,
+        Tok::Eq if before.ends_with('=') => {
+            return Some("equality is written with a single `=`".to_string());
+        }
+        Tok::Colon | Tok::Lt | Tok::Le | Tok::Minus | Tok::Eq if keys.contains(&":-") => {
+            return Some("a rule's head and body are separated by `:-`".to_string());
+        }
+        _ => (),
+    }
+    if keys == ["("] && !previous.is_empty() {
+        return Some(format!(
+            "atoms take their arguments in parentheses; write `{previous}()` for a relation with no columns"
+        ));
+    }
+    if ends_statement && keys.contains(&")") {
+        return Some("is a closing `)` missing?".to_string());
+    }
+    if ends_statement && keys.contains(&"}") {
+        return Some("is a closing `}` missing?".to_string());
+    }
+    if keys.contains(&".") {
+        match tok {
+            Tok::End => {
+                return Some("every fact, rule and query ends with `.`".to_string());
+            }
+            Tok::Ident(_)
+            | Tok::DirDecl
+            | Tok::DirType
+            | Tok::DirInput
+            | Tok::DirOutput
+            | Tok::DirPrintSize
+            | Tok::DirInclude
+            | Tok::DirPolicy
+            | Tok::Query => {
+                return Some(
+                    "every fact, rule and query ends with `.`; is one missing before this?"
+                        .to_string(),
+                );
+            }
+            _ => (),
+        }
+    }
+    None
+}
+
+fn reserved_help(word: &str) -> String {
+    format!(
+        "`{word}` is a reserved word and cannot name a variable or a relation (reserved: {})",
+        KEYWORDS
+            .iter()
+            .map(|word| format!("`{word}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The identifier or reserved word at the end of `before` (empty when it
+/// ends with something else).
+fn previous_word(before: &str) -> &str {
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, ch)| !(ch.is_ascii_alphanumeric() || ch == '_'))
+        .map_or(0, |(idx, ch)| idx + ch.len_utf8());
+    let word = &before[start..];
+    // A number such as `12` is not a word.
+    match word.as_bytes().first() {
+        Some(byte) if byte.is_ascii_digit() => "",
+        _ => word,
+    }
+}
+
+/// Reports the qualifiers after a `.decl` that change a relation's meaning;
+/// the others are performance hints for Soufflé and are ignored.
+pub fn qualifiers(diags: &mut Vec<Diagnostic>, qualifiers: Vec<Name>) {
+    for qualifier in qualifiers {
+        if qualifier.text == "eqrel" {
+            diags.push(
+                Diagnostic::error(Code::ParseError, "the `eqrel` qualifier is not supported")
+                    .at(qualifier.span)
+                    .with_label("equivalence relations are a Soufflé feature")
+                    .with_help(
+                        "remove `eqrel` and write the reflexive, symmetric and transitive rules explicitly",
+                    ),
+            );
+        }
     }
 }
