@@ -829,15 +829,3 @@ fn generated_programs_derive_tuples() {
         "{n_recursive} of {n_programs} are recursive"
     );
 }
-
-/// Prints a few programs (`cargo test --test differential -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn print_samples() {
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let strategy = proptest::collection::vec(any::<u8>(), 0..600);
-    for _ in 0..6 {
-        let bytes = strategy.new_tree(&mut runner).expect("bytes").current();
-        println!("{}\n----", generate(&bytes).text());
-    }
-}

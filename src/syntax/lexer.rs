@@ -302,6 +302,15 @@ impl<'input> Lexer<'input> {
         }
     }
 
+    /// True when only white space stands between the start of the line and `pos`.
+    fn starts_line(&self, pos: usize) -> bool {
+        self.text[..pos]
+            .bytes()
+            .rev()
+            .take_while(|&b| b != b'\n')
+            .all(|b| b == b' ' || b == b'\t' || b == b'\r')
+    }
+
     /// `.` ends a statement; `.decl` and friends start a directive.
     fn dot(&mut self, start: usize) -> Spanned<'input> {
         let word_end = self.ident_end(start + 1);
@@ -322,6 +331,15 @@ impl<'input> Lexer<'input> {
                     "not supported by tracelog",
                 )
                 .help = Some(
+                    "tracelog supports `.decl`, `.type`, `.input`, `.output`, `.printsize`, `.include` and `.policy`"
+                        .to_string(),
+                );
+                Tok::Error
+            }
+            // `.word` opening a line is meant as a directive (`a(1).b(2).` is two facts).
+            _ if !word.is_empty() && self.starts_line(start) => {
+                self.error(start, word_end, format!("unknown directive `.{word}`"), "no such directive")
+                    .help = Some(
                     "tracelog supports `.decl`, `.type`, `.input`, `.output`, `.printsize`, `.include` and `.policy`"
                         .to_string(),
                 );
@@ -770,6 +788,14 @@ mod tests {
                 End
             ]
         );
+    }
+
+    #[test]
+    fn unknown_directive_at_the_start_of_a_line() {
+        let (toks, errs) = lex("a(1).\n  .frobnicate lot");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0], "unknown directive `.frobnicate`");
+        assert!(toks.contains(&Tok::Error));
     }
 
     #[test]
