@@ -8,7 +8,7 @@
 //! order, so comparisons between symbols decode them (lexicographic order).
 //! An `any` column holds ids of interned [`Dyn`] values; equal ids mean equal values.
 
-use std::sync::Arc;
+mod interner;
 
 use rustc_hash::FxHashMap;
 
@@ -64,32 +64,29 @@ pub enum Dyn {
 /// Interned symbols and dynamic values of one engine.
 #[derive(Debug, Default)]
 pub struct ValueStore {
-    // One shared allocation per symbol for both the map and the list.
-    symbol_ids: FxHashMap<Arc<str>, u32>,
-    symbols: Vec<Arc<str>>,
+    symbols: interner::Interner,
     dyn_ids: FxHashMap<Dyn, u32>,
     dyns: Vec<Dyn>,
 }
 
 impl ValueStore {
     pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.symbol_ids.get(text) {
-            return id;
-        }
-        let id = self.symbols.len() as u32;
-        let text: Arc<str> = text.into();
-        self.symbols.push(text.clone());
-        self.symbol_ids.insert(text, id);
-        id
+        self.symbols.intern(text)
     }
 
     /// The id of a symbol already interned, without adding it.
     pub fn symbol_id(&self, text: &str) -> Option<u32> {
-        self.symbol_ids.get(text).copied()
+        self.symbols.lookup(text)
     }
 
     pub fn symbol(&self, id: u32) -> &str {
-        &self.symbols[id as usize]
+        self.symbols.get(id)
+    }
+
+    /// Makes room for about `extra` more symbols of `bytes` bytes in all, so
+    /// that a large load does not rebuild the table many times.
+    pub fn reserve_symbols(&mut self, extra: usize, bytes: usize) {
+        self.symbols.reserve(extra, bytes);
     }
 
     pub fn n_symbols(&self) -> usize {
