@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod database;
+
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
 use crate::engine::Limits;
@@ -67,15 +69,48 @@ enum Command {
     /// Write a synthetic workload for benchmarks and demos
     #[command(subcommand)]
     Generate(Workload),
+    /// Create or maintain a database directory
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Record facts in the database as one attributed transaction
+    ///
+    /// FILE holds facts in the language (`consumed("L-1", "B-7").`, with optional `.decl`s that
+    /// type them), or the rows of one relation as TSV (.tsv/.facts) or CSV with a header (.csv).
+    /// Either every fact is recorded or none is. The file's SHA-256 is kept; recording the same
+    /// content again is refused unless --force. Facts already present are not recorded twice.
+    Add(database::AddArgs),
+    /// Retract facts (never deleted: the journal keeps them) with a required reason
+    ///
+    /// With --add FILE the retraction and the assertion of the corrected facts are one
+    /// transaction (a correction).
+    Retract(database::RetractArgs),
+    /// List the journal's transactions: who, when, what, why, source and hash
+    Log(database::LogArgs),
+    /// Every assertion and retraction of one fact
+    History(database::HistoryArgs),
+    /// Check every frame, the sequence and the whole hash chain of the journal
+    ///
+    /// Prints the head (sequence and SHA-256). On failure names the first bad record, its byte
+    /// offset and the kind (bad-header, crc-mismatch, chain-break, seq-gap, seq-regress,
+    /// torn-tail, trusted-head-mismatch) and exits 1. Read-only.
+    Verify(database::VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Create an empty database (a directory with an empty journal)
+    Init(database::InitArgs),
+    /// Write a snapshot of the current state so opening does not replay the journal
+    Snapshot(database::InitArgs),
 }
 
 #[derive(Debug, Args)]
 struct RunArgs {
     /// The program (a .dl file)
     program: PathBuf,
-    /// Directory the `.input` files are read from
-    #[arg(short = 'F', long = "facts", value_name = "DIR", default_value = ".")]
-    facts: PathBuf,
+    /// Directory the `.input` files are read from [default: ., or no files with --db]
+    #[arg(short = 'F', long = "facts", value_name = "DIR")]
+    facts: Option<PathBuf>,
     /// Directory the `.output` files are written to (created if missing); `-` prints them as tables
     #[arg(short = 'D', long = "output", value_name = "DIR", default_value = ".")]
     output: PathBuf,
@@ -93,6 +128,12 @@ struct RunArgs {
     /// Stop evaluation when derived relations hold more than N tuples (exit 1, nothing written)
     #[arg(long, value_name = "N")]
     max_tuples: Option<u64>,
+    /// Also evaluate over this database's facts (and its `tx` relation); `.input` files are then
+    /// read only when -F is given [default: $TRACELOG_DB when set]
+    #[arg(long = "db", value_name = "DIR")]
+    db: Option<PathBuf>,
+    #[command(flatten)]
+    as_of: database::AsOfArg,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +230,13 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Plan(args) => plan_cmd(&args),
         Command::Generate(Workload::SupplyChain(args)) => generate_cmd(&args),
+        Command::Db(DbCommand::Init(args)) => database::init(&args),
+        Command::Add(args) => database::add(&args),
+        Command::Retract(args) => database::retract(&args),
+        Command::Log(args) => database::log(&args),
+        Command::History(args) => database::history(&args),
+        Command::Verify(args) => database::verify(&args),
+        Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
     };
     match res {
         Ok(status) => status.into(),
@@ -207,22 +255,70 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
     let driver::Compiled {
         sources,
         program,
-        warnings,
+        mut warnings,
     } = compiled;
-    eprint_diagnostics(&sources, &warnings)?;
     let output_dir = if args.output.as_os_str() == "-" {
         OutputDir::Stdout
     } else {
         OutputDir::Dir(args.output.clone())
     };
+    let db_dir = args.db.clone().or_else(|| {
+        std::env::var_os("TRACELOG_DB")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
+    });
+    let db = match &db_dir {
+        Some(dir) => match crate::db::read(dir, args.as_of.as_of.unwrap_or_default()) {
+            Ok(loaded) => Some(io::DbInput {
+                state: std::sync::Arc::new(loaded.state),
+                journal_head: loaded.journal_head,
+            }),
+            Err(failure) => {
+                eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
+                if args.json {
+                    print_stdout(&io::json::render_errors(
+                        &failure.sources,
+                        &failure.diagnostics,
+                    ))?;
+                }
+                return Ok(Status::Failed);
+            }
+        },
+        None if args.as_of.as_of.is_some() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: --as-of needs a database: give it with --db DIR"
+            );
+            return Ok(Status::Error);
+        }
+        None => None,
+    };
+    if let Some(db) = &db {
+        // A relation the database fills is not empty, whatever the program alone suggests.
+        warnings.retain(|warning| {
+            let filled = warning.code == diagnostic::Code::UnknownRelation
+                && warning
+                    .message
+                    .strip_prefix("relation `")
+                    .and_then(|rest| rest.split_once("` has no facts"))
+                    .is_some_and(|(name, _)| {
+                        name == crate::db::eval::TX_RELATION
+                            || db.state.relations.contains_key(name)
+                    });
+            !filled
+        });
+    }
+    eprint_diagnostics(&sources, &warnings)?;
     let options = io::RunOptions {
-        input_dir: args.facts.clone(),
+        input_dir: args.facts.clone().unwrap_or_else(|| PathBuf::from(".")),
         output_dir,
         json: args.json,
         limits: Limits {
             timeout: args.timeout,
             max_tuples: args.max_tuples,
         },
+        read_files: db.is_none() || args.facts.is_some(),
+        db,
     };
     match io::run(&program, &sources, &options) {
         Ok(text) => {

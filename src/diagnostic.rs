@@ -33,6 +33,17 @@ pub enum Code {
     OutputFailed,
     Timeout,
     TupleLimit,
+    // The database and its journal.
+    DatabaseNotFound,
+    DatabaseExists,
+    DatabaseLocked,
+    JournalCorrupt,
+    JournalIo,
+    NotAFact,
+    NotAsserted,
+    AlreadyRecorded,
+    ReasonRequired,
+    BadAsOf,
 }
 
 impl Code {
@@ -55,6 +66,16 @@ impl Code {
         Code::OutputFailed,
         Code::Timeout,
         Code::TupleLimit,
+        Code::DatabaseNotFound,
+        Code::DatabaseExists,
+        Code::DatabaseLocked,
+        Code::JournalCorrupt,
+        Code::JournalIo,
+        Code::NotAFact,
+        Code::NotAsserted,
+        Code::AlreadyRecorded,
+        Code::ReasonRequired,
+        Code::BadAsOf,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +98,25 @@ impl Code {
             Code::OutputFailed => "output-failed",
             Code::Timeout => "timeout",
             Code::TupleLimit => "tuple-limit",
+            Code::DatabaseNotFound => "database-not-found",
+            Code::DatabaseExists => "database-exists",
+            Code::DatabaseLocked => "database-locked",
+            Code::JournalCorrupt => "journal-corrupt",
+            Code::JournalIo => "journal-io",
+            Code::NotAFact => "not-a-fact",
+            Code::NotAsserted => "not-asserted",
+            Code::AlreadyRecorded => "already-recorded",
+            Code::ReasonRequired => "reason-required",
+            Code::BadAsOf => "bad-as-of",
+        }
+    }
+
+    /// The reference that documents this code: the language's or the database's.
+    pub fn reference(self) -> &'static str {
+        if self >= Code::DatabaseNotFound {
+            "docs/database.md"
+        } else {
+            "docs/language.md"
         }
     }
 }

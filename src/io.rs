@@ -29,6 +29,42 @@ pub struct RunOptions {
     /// Produce one JSON document instead of files and tables (`--json`).
     pub json: bool,
     pub limits: Limits,
+    /// Evaluate over a database's facts too (`--db`).
+    pub db: Option<DbInput>,
+    /// Read `.input` files (off when `--db` is given without `-F`).
+    pub read_files: bool,
+}
+
+/// The database state a run reads, and which journal head it is.
+#[derive(Clone, Debug)]
+pub struct DbInput {
+    pub state: std::sync::Arc<crate::db::State>,
+    /// The journal's newest record, which differs from the state's head under `--as-of`.
+    pub journal_head: crate::db::HeadRef,
+}
+
+impl DbInput {
+    /// The footer line every table output ends with.
+    pub fn footer(&self) -> String {
+        let mut line = format!("computed on journal head {}", self.state.head.describe());
+        if self.state.head.seq != self.journal_head.seq {
+            line.push_str(&format!(
+                ", as of an earlier point (the journal's newest is seq {})",
+                self.journal_head.seq
+            ));
+        }
+        line
+    }
+
+    /// The `"journal"` member of `--json` documents.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "seq": self.state.head.seq,
+            "hash": self.state.head.hash,
+            "newest_seq": self.journal_head.seq,
+            "newest_hash": self.journal_head.hash,
+        })
+    }
 }
 
 /// Runs a checked program end to end: resolve outputs, load inputs,
@@ -42,7 +78,12 @@ pub fn run(
 ) -> Result<String, Vec<Diagnostic>> {
     let items = output::plan_outputs(program, &options.output_dir)?;
     let mut engine = Engine::new(program);
-    load_inputs(program, &mut engine, &options.input_dir)?;
+    if options.read_files {
+        load_inputs(program, &mut engine, &options.input_dir)?;
+    }
+    if let Some(db) = &options.db {
+        load_db(program, &mut engine, &db.state)?;
+    }
     if let Err(err) = engine.run(&options.limits) {
         let (code, help) = match err {
             EngineError::Timeout { .. } => {
@@ -60,10 +101,40 @@ pub fn run(
             Diagnostic::error(code, err.to_string()).with_help(help),
         ]);
     }
+    let journal = options.db.as_ref().map(DbInput::json);
     if options.json {
-        return Ok(json::render_results(program, sources, &engine, &items));
+        return Ok(json::render_results(
+            program, sources, &engine, &items, journal,
+        ));
     }
-    output::write_outputs(program, sources, &engine, &items)
+    let mut text = output::write_outputs(program, sources, &engine, &items)?;
+    if let Some(db) = &options.db {
+        text.push_str(&db.footer());
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Inserts the database's facts (and the journal's `tx` relation) into
+/// `engine`; all of them or, when any does not fit the program, none.
+pub fn load_db(
+    program: &ir::Program,
+    engine: &mut Engine,
+    state: &crate::db::State,
+) -> Result<usize, Vec<Diagnostic>> {
+    let loaded = crate::db::eval::read_facts(program, engine.values_mut(), state)?;
+    let mut n = 0;
+    for facts in loaded {
+        n += facts.n_rows;
+        if program.relation(facts.rel).arity() == 0 {
+            if facts.n_rows > 0 {
+                engine.insert_empty_tuple(facts.rel);
+            }
+        } else {
+            engine.insert(facts.rel, facts.values);
+        }
+    }
+    Ok(n)
 }
 
 /// What was loaded, for `--verbose`-style reporting and tests.

@@ -6,12 +6,14 @@
 
 pub mod check;
 pub mod cli;
+pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod engine;
 pub mod generate;
 pub mod io;
 pub mod ir;
+pub mod journal;
 pub mod plan;
 pub mod source;
 pub mod syntax;

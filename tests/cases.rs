@@ -267,6 +267,8 @@ fn run_case(path: &Path, failures: &mut Vec<String>) -> String {
         output_dir: OutputDir::Dir(output_dir.clone()),
         json: false,
         limits: limits.clone(),
+        db: None,
+        read_files: true,
     };
     let outcome = io::run(&compiled.program, &compiled.sources, &run_options);
     if let Err(errors) = &outcome {

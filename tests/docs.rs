@@ -93,6 +93,8 @@ fn run_example(example: &Example, dir: &Path) -> Vec<Diagnostic> {
             timeout: example.timeout.map(Duration::from_secs_f64),
             max_tuples: example.max_tuples,
         },
+        db: None,
+        read_files: true,
     };
     let mut diagnostics = compiled.warnings;
     if let Err(errors) = io::run(&compiled.program, &compiled.sources, &options) {

@@ -23,6 +23,7 @@ pub fn render_results(
     sources: &SourceMap,
     results: &dyn Relations,
     items: &[Item],
+    journal: Option<serde_json::Value>,
 ) -> String {
     let mut out = String::from("{");
     let mut first = true;
@@ -74,6 +75,12 @@ pub fn render_results(
             out.push(']');
         }
         out.push_str("\n  ]");
+    }
+    if let Some(journal) = journal {
+        out.push_str(if first { "\n  " } else { ",\n  " });
+        first = false;
+        out.push_str("\"journal\": ");
+        out.push_str(&serde_json::to_string(&journal).expect("json values serialise"));
     }
     out.push_str(if first { "}\n" } else { "\n}\n" });
     out
@@ -273,6 +280,7 @@ mod tests {
             &sources,
             &Fake(store, vec![rows, query_rows]),
             &items,
+            None,
         );
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(

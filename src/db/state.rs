@@ -1,0 +1,238 @@
+//! This module replays journal records into the database's state at some
+//! point of its history: the live facts of every relation (with the
+//! transaction that asserted each), the log of transactions, and the sources
+//! already recorded. Retractions remove a fact from the live set only; the
+//! journal keeps every record.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::record::{Fact, FactGroup, RecoveryPayload, Source, TxPayload};
+
+/// A point of the journal: the sequence number of a record and its SHA-256
+/// (seq 0 is the empty journal; its hash is the genesis hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeadRef {
+    pub seq: u64,
+    /// Lowercase hex.
+    pub hash: String,
+}
+
+impl HeadRef {
+    /// `seq 12 (sha256 9f2c…e1)`, for footers.
+    pub fn describe(&self) -> String {
+        format!("seq {} (sha256 {})", self.seq, self.hash)
+    }
+}
+
+/// What the log shows of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub hash: String,
+    pub recovery: bool,
+    pub recorded_at: String,
+    pub clock_regressed: bool,
+    pub principal: String,
+    pub channel: String,
+    pub source: Source,
+    pub reason: Option<String>,
+    pub asserted: usize,
+    pub retracted: usize,
+}
+
+/// The live facts of one relation.
+#[derive(Clone, Debug, Default)]
+pub struct RelationFacts {
+    pub arity: usize,
+    /// Each live fact's fields, with the transaction that asserted it.
+    pub live: FxHashMap<Box<[String]>, u64>,
+}
+
+/// The database as of one journal record.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub head: HeadRef,
+    pub log: Vec<LogEntry>,
+    pub relations: BTreeMap<String, RelationFacts>,
+    /// SHA-256 of every recorded source file, with the first transaction that recorded it.
+    pub sources: FxHashMap<String, u64>,
+}
+
+impl State {
+    pub fn empty(genesis: HeadRef) -> State {
+        State {
+            head: genesis,
+            log: Vec::new(),
+            relations: BTreeMap::new(),
+            sources: FxHashMap::default(),
+        }
+    }
+
+    pub fn n_facts(&self) -> usize {
+        self.relations.values().map(|facts| facts.live.len()).sum()
+    }
+
+    /// The transaction that asserted `fact`, when it is live.
+    pub fn asserted_in(&self, fact: &Fact) -> Option<u64> {
+        self.relations
+            .get(&fact.rel)?
+            .live
+            .get(fact.fields.as_slice())
+            .copied()
+    }
+
+    /// Applies one transaction: retractions first, then assertions. A fact
+    /// asserted while live keeps its first assertion.
+    pub fn apply(&mut self, seq: u64, hash: String, payload: &TxPayload) {
+        for (rel, group) in &payload.retract {
+            if let Some(facts) = self.relations.get_mut(rel) {
+                for row in &group.rows {
+                    facts.live.remove(row.as_slice());
+                }
+            }
+        }
+        for (rel, group) in &payload.assert {
+            let facts = self
+                .relations
+                .entry(rel.clone())
+                .or_insert_with(|| RelationFacts {
+                    arity: group.rows.first().map_or(0, Vec::len),
+                    live: FxHashMap::default(),
+                });
+            facts.live.reserve(group.rows.len());
+            for row in &group.rows {
+                facts
+                    .live
+                    .entry(row.clone().into_boxed_slice())
+                    .or_insert(seq);
+            }
+        }
+        if let Some(sha) = &payload.source.sha256 {
+            self.sources.entry(sha.clone()).or_insert(seq);
+        }
+        self.log.push(LogEntry {
+            seq,
+            hash: hash.clone(),
+            recovery: false,
+            recorded_at: payload.recorded_at.clone(),
+            clock_regressed: payload.clock_regressed,
+            principal: payload.principal.clone(),
+            channel: payload.channel.clone(),
+            source: payload.source.clone(),
+            reason: payload.reason.clone(),
+            asserted: payload.n_asserted(),
+            retracted: payload.n_retracted(),
+        });
+        self.head = HeadRef { seq, hash };
+    }
+
+    /// Records a recovery event (a torn tail moved aside); no facts change.
+    pub fn apply_recovery(&mut self, seq: u64, hash: String, payload: &RecoveryPayload) {
+        self.log.push(LogEntry {
+            seq,
+            hash: hash.clone(),
+            recovery: true,
+            recorded_at: payload.detected_at.clone(),
+            clock_regressed: false,
+            principal: "tracelog".to_owned(),
+            channel: "recovery".to_owned(),
+            source: Source {
+                path: Some(payload.quarantine.clone()),
+                sha256: None,
+                line: None,
+            },
+            reason: Some(format!(
+                "{}: {} bytes of an unfinished write moved to {}",
+                if payload.kind.is_empty() {
+                    "torn-tail"
+                } else {
+                    &payload.kind
+                },
+                payload.bytes,
+                payload.quarantine
+            )),
+            asserted: 0,
+            retracted: 0,
+        });
+        self.head = HeadRef { seq, hash };
+    }
+}
+
+/// Groups facts by relation in first-seen order of rows, with their lines.
+pub fn group(facts: impl IntoIterator<Item = (Fact, u32)>) -> BTreeMap<String, FactGroup> {
+    let mut groups: BTreeMap<String, FactGroup> = BTreeMap::new();
+    for (fact, line) in facts {
+        let group = groups.entry(fact.rel).or_default();
+        group.rows.push(fact.fields);
+        group.lines.push(line);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(assert: &[(&str, &[&str])], retract: &[(&str, &[&str])]) -> TxPayload {
+        let facts = |list: &[(&str, &[&str])]| {
+            group(list.iter().map(|(rel, fields)| {
+                (
+                    Fact {
+                        rel: rel.to_string(),
+                        fields: fields.iter().map(|f| f.to_string()).collect(),
+                    },
+                    1,
+                )
+            }))
+        };
+        TxPayload {
+            format: 1,
+            recorded_at: "2026-11-28T10:00:00Z".into(),
+            clock_regressed: false,
+            principal: "u".into(),
+            channel: "add".into(),
+            source: Source::default(),
+            reason: None,
+            assert: facts(assert),
+            retract: facts(retract),
+        }
+    }
+
+    #[test]
+    fn retraction_then_assertion_in_one_transaction_is_a_correction() {
+        let mut state = State::empty(HeadRef {
+            seq: 0,
+            hash: "00".into(),
+        });
+        state.apply(1, "a".into(), &payload(&[("qty", &["L-1", "40"])], &[]));
+        state.apply(
+            2,
+            "b".into(),
+            &payload(&[("qty", &["L-1", "44"])], &[("qty", &["L-1", "40"])]),
+        );
+        let live: Vec<_> = state.relations["qty"].live.iter().collect();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].0.as_ref(), ["L-1", "44"]);
+        assert_eq!(*live[0].1, 2);
+        assert_eq!(state.head.seq, 2);
+        assert_eq!(state.log.len(), 2);
+        assert_eq!(state.log[1].retracted, 1);
+    }
+
+    #[test]
+    fn a_reasserted_fact_keeps_its_first_transaction() {
+        let mut state = State::empty(HeadRef {
+            seq: 0,
+            hash: "00".into(),
+        });
+        state.apply(1, "a".into(), &payload(&[("p", &["x"])], &[]));
+        state.apply(2, "b".into(), &payload(&[("p", &["x"])], &[]));
+        let fact = Fact {
+            rel: "p".into(),
+            fields: vec!["x".into()],
+        };
+        assert_eq!(state.asserted_in(&fact), Some(1));
+    }
+}
