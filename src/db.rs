@@ -330,9 +330,12 @@ pub struct Recorded {
     pub recovered: Option<String>,
 }
 
-/// A write that replayed this much work (records plus facts) since the last
-/// snapshot writes a new one, so opening never replays more than about this.
+/// A writer writes a snapshot once this much work (records plus facts), or a
+/// quarter of the live facts if more, was appended since the last one.
 pub const SNAPSHOT_AFTER_WORK: usize = 100_000;
+
+/// Snapshots kept (newest first); older ones are caches no longer needed.
+pub const SNAPSHOTS_KEPT: usize = 2;
 
 /// Writes a snapshot of the state at the journal's head (`tracelog db snapshot`).
 pub fn write_snapshot(dir: &Path) -> Result<(HeadRef, PathBuf, usize), Failure> {
@@ -346,6 +349,7 @@ pub fn write_snapshot(dir: &Path) -> Result<(HeadRef, PathBuf, usize), Failure> 
             .with_help("check the disk and permissions; the journal is unchanged"),
         )
     })?;
+    snapshot::prune(dir, SNAPSHOTS_KEPT);
     Ok((loaded.state.head.clone(), path, loaded.state.n_facts()))
 }
 
@@ -356,27 +360,74 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// transaction, synced to disk before this returns. Nothing is written when
 /// any check fails.
 pub fn record(dir: &Path, draft: Draft, wait: Duration) -> Result<Recorded, Failure> {
-    let (mut journal, report) = Journal::open_write(dir, wait)?;
-    let records = journal.records();
-    let genesis = genesis_ref(records, &journal.head());
-    let (mut state, replayed) = state_at(dir, genesis, records, AsOf::Head)?;
-    let Draft {
-        principal,
-        channel,
-        source,
-        reason,
-        assert,
-        retract,
-        force,
-        sources,
-    } = draft;
-    let mut errors = Vec::new();
-    if let Some(sha) = &source.sha256
-        && let Some(&seq) = state.sources.get(sha)
-        && !force
-    {
-        let entry = state.log.iter().find(|entry| entry.seq == seq);
-        errors.push(
+    Writer::open(dir, wait)?.commit(draft)
+}
+
+/// The database open for writing: it holds the journal's exclusive lock and
+/// the state at its head, so a long-lived writer (an importer, the REPL)
+/// commits one transaction after another without reading the journal again.
+pub struct Writer {
+    dir: PathBuf,
+    journal: Journal,
+    state: State,
+    /// Records plus facts applied since the last snapshot.
+    work: usize,
+    /// A torn tail moved aside when the journal was opened.
+    recovered: Option<String>,
+}
+
+impl Writer {
+    pub fn open(dir: &Path, wait: Duration) -> Result<Writer, Failure> {
+        let (journal, report) = Journal::open_write(dir, wait)?;
+        let records = journal.records();
+        let genesis = genesis_ref(records, &journal.head());
+        let (state, work) = state_at(dir, genesis, records, AsOf::Head)?;
+        let recovered = report
+            .torn_tail
+            .and_then(|torn| torn.quarantine)
+            .map(|path| path.display().to_string());
+        Ok(Writer {
+            dir: dir.to_owned(),
+            journal,
+            state,
+            work,
+            recovered,
+        })
+    }
+
+    /// The state at the journal's head.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Checks `draft` against the state and appends it as one transaction,
+    /// synced before this returns. Nothing is written when any check fails.
+    pub fn commit(&mut self, draft: Draft) -> Result<Recorded, Failure> {
+        let recovered = self.recovered.take();
+        let mut recorded = self.commit_draft(draft)?;
+        recorded.recovered = recovered;
+        Ok(recorded)
+    }
+
+    fn commit_draft(&mut self, draft: Draft) -> Result<Recorded, Failure> {
+        let state = &self.state;
+        let Draft {
+            principal,
+            channel,
+            source,
+            reason,
+            assert,
+            retract,
+            force,
+            sources,
+        } = draft;
+        let mut errors = Vec::new();
+        if let Some(sha) = &source.sha256
+            && let Some(&seq) = state.sources.get(sha)
+            && !force
+        {
+            let entry = state.log.iter().find(|entry| entry.seq == seq);
+            errors.push(
             Diagnostic::error(
                 Code::AlreadyRecorded,
                 format!(
@@ -393,40 +444,40 @@ pub fn record(dir: &Path, draft: Draft, wait: Duration) -> Result<Recorded, Fail
             })
             .with_help("nothing was recorded; pass --force to record it again"),
         );
-    }
-    if reason
-        .as_deref()
-        .is_some_and(|reason| reason.trim().is_empty())
-        || (!retract.is_empty() && reason.is_none())
-    {
-        errors.push(
-            Diagnostic::error(Code::ReasonRequired, "a retraction needs a reason")
-                .with_help("say why with --reason \"...\" (it is kept in the audit trail)"),
-        );
-    }
-    // Arity: one per relation, in the database and within this input.
-    let mut arities: std::collections::BTreeMap<&str, usize> = state
-        .relations
-        .iter()
-        .map(|(rel, facts)| (rel.as_str(), facts.arity))
-        .collect();
-    for fact in assert.iter().chain(&retract) {
-        let rel = fact.fact.rel.as_str();
-        if rel == eval::TX_RELATION {
-            errors.push(
-                Diagnostic::error(
-                    Code::NotAFact,
-                    "`tx` is the journal's own relation; its facts cannot be recorded",
-                )
-                .at_location(fact.location.clone())
-                .with_help("rename the relation"),
-            );
-            continue;
         }
-        let arity = fact.fact.fields.len();
-        let expected = *arities.entry(rel).or_insert(arity);
-        if expected != arity {
+        if reason
+            .as_deref()
+            .is_some_and(|reason| reason.trim().is_empty())
+            || (!retract.is_empty() && reason.is_none())
+        {
             errors.push(
+                Diagnostic::error(Code::ReasonRequired, "a retraction needs a reason")
+                    .with_help("say why with --reason \"...\" (it is kept in the audit trail)"),
+            );
+        }
+        // Arity: one per relation, in the database and within this input.
+        let mut arities: std::collections::BTreeMap<&str, usize> = state
+            .relations
+            .iter()
+            .map(|(rel, facts)| (rel.as_str(), facts.arity))
+            .collect();
+        for fact in assert.iter().chain(&retract) {
+            let rel = fact.fact.rel.as_str();
+            if rel == eval::TX_RELATION {
+                errors.push(
+                    Diagnostic::error(
+                        Code::NotAFact,
+                        "`tx` is the journal's own relation; its facts cannot be recorded",
+                    )
+                    .at_location(fact.location.clone())
+                    .with_help("rename the relation"),
+                );
+                continue;
+            }
+            let arity = fact.fact.fields.len();
+            let expected = *arities.entry(rel).or_insert(arity);
+            if expected != arity {
+                errors.push(
                 Diagnostic::error(
                     Code::ArityMismatch,
                     format!(
@@ -435,12 +486,12 @@ pub fn record(dir: &Path, draft: Draft, wait: Duration) -> Result<Recorded, Fail
                 )
                 .at_location(fact.location.clone()),
             );
+            }
         }
-    }
-    let mut retracting = std::collections::HashSet::new();
-    for fact in &retract {
-        if state.asserted_in(&fact.fact).is_none() {
-            errors.push(
+        let mut retracting = std::collections::HashSet::new();
+        for fact in &retract {
+            if state.asserted_in(&fact.fact).is_none() {
+                errors.push(
                 Diagnostic::error(
                     Code::NotAsserted,
                     format!(
@@ -451,80 +502,81 @@ pub fn record(dir: &Path, draft: Draft, wait: Duration) -> Result<Recorded, Fail
                 .at_location(fact.location.clone())
                 .with_help("`tracelog history FACT` shows whether it was ever recorded or already retracted"),
             );
-        } else {
-            retracting.insert(&fact.fact);
+            } else {
+                retracting.insert(&fact.fact);
+            }
         }
-    }
-    if !errors.is_empty() {
-        return Err(Failure {
-            sources,
-            diagnostics: errors,
-        });
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut already_live = 0;
-    let mut asserted = Vec::new();
-    for fact in assert {
-        let live = state.asserted_in(&fact.fact).is_some() && !retracting.contains(&fact.fact);
-        if live || !seen.insert(fact.fact.clone()) {
-            already_live += usize::from(live);
-            continue;
+        if !errors.is_empty() {
+            return Err(Failure {
+                sources,
+                diagnostics: errors,
+            });
         }
-        asserted.push((fact.fact, fact.line));
-    }
-    let mut seen_retract = std::collections::HashSet::new();
-    let retracted: Vec<(Fact, u32)> = retract
-        .into_iter()
-        .filter(|fact| seen_retract.insert(fact.fact.clone()))
-        .map(|fact| (fact.fact, fact.line))
-        .collect();
-    let recovered = report
-        .torn_tail
-        .and_then(|torn| torn.quarantine)
-        .map(|path| path.display().to_string());
-    if asserted.is_empty() && retracted.is_empty() {
-        return Ok(Recorded {
-            head: None,
-            asserted: 0,
-            retracted: 0,
+        let mut seen = std::collections::HashSet::new();
+        let mut already_live = 0;
+        let mut asserted = Vec::new();
+        for fact in assert {
+            let live = state.asserted_in(&fact.fact).is_some() && !retracting.contains(&fact.fact);
+            if live || !seen.insert(fact.fact.clone()) {
+                already_live += usize::from(live);
+                continue;
+            }
+            asserted.push((fact.fact, fact.line));
+        }
+        let mut seen_retract = std::collections::HashSet::new();
+        let retracted: Vec<(Fact, u32)> = retract
+            .into_iter()
+            .filter(|fact| seen_retract.insert(fact.fact.clone()))
+            .map(|fact| (fact.fact, fact.line))
+            .collect();
+        if asserted.is_empty() && retracted.is_empty() {
+            return Ok(Recorded {
+                head: None,
+                asserted: 0,
+                retracted: 0,
+                already_live,
+                recovered: None,
+            });
+        }
+        let now = chrono::Utc::now();
+        let last_time = state
+            .log
+            .iter()
+            .rev()
+            .find(|entry| !entry.recovery)
+            .and_then(|entry| crate::value::parse_datetime(&entry.recorded_at));
+        let payload = TxPayload {
+            format: record::PAYLOAD_FORMAT,
+            recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            clock_regressed: last_time.is_some_and(|last| now.timestamp_micros() < last),
+            principal,
+            channel,
+            source,
+            reason,
+            assert: state::group(asserted),
+            retract: state::group(retracted),
+        };
+        let n_asserted = payload.n_asserted();
+        let n_retracted = payload.n_retracted();
+        let head = self
+            .journal
+            .append(RecordKind::Transaction, &payload.encode())?;
+        self.state
+            .apply(head.seq, journal::hex(&head.hash), &payload);
+        self.work += 1 + n_asserted + n_retracted;
+        // The transaction is durable; a snapshot is only a cache of it, so
+        // failing to write one loses nothing (the next open replays instead).
+        if self.work >= SNAPSHOT_AFTER_WORK && snapshot::write(&self.dir, &self.state).is_ok() {
+            self.work = 0;
+        }
+        Ok(Recorded {
+            head: Some(head_ref(&head)),
+            asserted: n_asserted,
+            retracted: n_retracted,
             already_live,
-            recovered,
-        });
+            recovered: None,
+        })
     }
-    let now = chrono::Utc::now();
-    let last_time = state
-        .log
-        .iter()
-        .rev()
-        .find(|entry| !entry.recovery)
-        .and_then(|entry| crate::value::parse_datetime(&entry.recorded_at));
-    let payload = TxPayload {
-        format: record::PAYLOAD_FORMAT,
-        recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        clock_regressed: last_time.is_some_and(|last| now.timestamp_micros() < last),
-        principal,
-        channel,
-        source,
-        reason,
-        assert: state::group(asserted),
-        retract: state::group(retracted),
-    };
-    let n_asserted = payload.n_asserted();
-    let n_retracted = payload.n_retracted();
-    let head = journal.append(RecordKind::Transaction, &payload.encode())?;
-    // The transaction is durable; a snapshot is only a cache of it, so
-    // failing to write one loses nothing (the next open replays instead).
-    if replayed + n_asserted + n_retracted >= SNAPSHOT_AFTER_WORK {
-        state.apply(head.seq, journal::hex(&head.hash), &payload);
-        let _ = snapshot::write(dir, &state);
-    }
-    Ok(Recorded {
-        head: Some(head_ref(&head)),
-        asserted: n_asserted,
-        retracted: n_retracted,
-        already_live,
-        recovered,
-    })
 }
 
 /// One assertion or retraction of a fact.

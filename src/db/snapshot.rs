@@ -50,6 +50,14 @@ pub fn list(db: &Path) -> Vec<(u64, PathBuf)> {
     found
 }
 
+/// Removes all but the `keep` newest snapshots. They are caches: the journal
+/// holds everything they do.
+pub fn prune(db: &Path, keep: usize) {
+    for (_, path) in list(db).into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// Writes `state` as the snapshot of its head: to a temporary file, synced,
 /// renamed into place, then the directory synced.
 pub fn write(db: &Path, state: &State) -> std::io::Result<PathBuf> {
