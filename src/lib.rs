@@ -12,6 +12,7 @@ pub mod engine;
 pub mod generate;
 pub mod io;
 pub mod ir;
+pub mod journal;
 pub mod plan;
 pub mod source;
 pub mod syntax;
