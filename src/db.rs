@@ -636,23 +636,19 @@ pub fn parse_fact(text: &str) -> Result<Fact, Failure> {
     if !text.ends_with('.') {
         text.push('.');
     }
-    match input::read("FACT", text.as_bytes(), InputFormat::Facts, None) {
-        Ok(input) if input.facts.len() == 1 => Ok(input.facts.into_iter().next().unwrap().fact),
-        Ok(input) => {
-            let mut sources = input.sources;
-            let file = sources.add("FACT", None, text);
-            let _ = file;
-            Err(Failure {
-                sources,
-                diagnostics: vec![Diagnostic::error(
-                    Code::NotAFact,
-                    "give exactly one fact, e.g. 'consumed(\"L-1\", \"B-7\")'",
-                )],
-            })
-        }
-        Err(err) => Err(Failure {
+    let input =
+        input::read("FACT", text.as_bytes(), InputFormat::Facts, None).map_err(|err| Failure {
             sources: err.sources,
             diagnostics: err.diagnostics,
-        }),
+        })?;
+    let n_facts = input.facts.len();
+    match <[InputFact; 1]>::try_from(input.facts) {
+        Ok([fact]) => Ok(fact.fact),
+        Err(_) => Err(Failure::one(Diagnostic::error(
+            Code::NotAFact,
+            format!(
+                "give exactly one fact, such as 'consumed(\"L-1\", \"B-7\")'; this gives {n_facts}"
+            ),
+        ))),
     }
 }

@@ -542,3 +542,23 @@ fn two_writers_at_once_never_interleave() {
         ))
     );
 }
+
+#[test]
+fn a_writer_waits_for_the_lock_then_says_who_holds_it() {
+    let tmp = database();
+    let dir = tmp.path();
+    write(dir, "more.dl", "consumed(\"P-9\", \"K-1\").\n");
+    let holder = tracelog::db::Writer::open(&dir.join("db"), std::time::Duration::from_secs(1))
+        .unwrap_or_else(|failure| panic!("{:?}", failure.diagnostics));
+    tracelog(dir)
+        .env("TRACELOG_LOCK_WAIT", "0.3")
+        .args(["add", "more.dl", "--db", "db"])
+        .assert()
+        .code(1)
+        .stderr(contains("error[database-locked]"));
+    drop(holder);
+    tracelog(dir)
+        .args(["add", "more.dl", "--db", "db"])
+        .assert()
+        .success();
+}

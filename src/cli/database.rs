@@ -242,7 +242,7 @@ pub fn add(args: &AddArgs) -> std::io::Result<Status> {
         force: args.force,
         sources: input.sources,
     };
-    match db::record(&dir, draft, db::LOCK_WAIT) {
+    match db::record(&dir, draft, lock_wait()) {
         Ok(recorded) => {
             print_recorded(&dir, &recorded)?;
             Ok(Status::Ok)
@@ -313,13 +313,22 @@ pub fn retract(args: &RetractArgs) -> std::io::Result<Status> {
         force: true,
         sources,
     };
-    match db::record(&dir, draft, db::LOCK_WAIT) {
+    match db::record(&dir, draft, lock_wait()) {
         Ok(recorded) => {
             print_recorded(&dir, &recorded)?;
             Ok(Status::Ok)
         }
         Err(failure) => report(&failure, false),
     }
+}
+
+/// How long a writer waits for the lock: `TRACELOG_LOCK_WAIT` seconds, else 10.
+fn lock_wait() -> std::time::Duration {
+    std::env::var("TRACELOG_LOCK_WAIT")
+        .ok()
+        .and_then(|secs| secs.parse::<f64>().ok())
+        .filter(|secs| (0.0..1e6).contains(secs))
+        .map_or(db::LOCK_WAIT, std::time::Duration::from_secs_f64)
 }
 
 fn short(hash: &str) -> &str {
