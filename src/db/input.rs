@@ -252,7 +252,10 @@ fn read_fact_syntax(
                             ),
                         )
                         .at(atom.span)
-                        .with_related(*decl_span, "declared here"),
+                        .with_help(format!(
+                            "the declaration is at {}",
+                            sources.location(*decl_span)
+                        )),
                     );
                     continue;
                 }
@@ -261,7 +264,15 @@ fn read_fact_syntax(
                         errors.push(
                             Diagnostic::error(Code::TypeMismatch, message)
                                 .at(arg.span())
-                                .with_related(*decl_span, "declared here"),
+                                .with_label(format!(
+                                    "`{}` is declared as {}",
+                                    atom.name.text,
+                                    ty.name()
+                                ))
+                                .with_help(format!(
+                                    "the declaration is at {}; write a value of that type",
+                                    sources.location(*decl_span)
+                                )),
                         );
                     }
                 }
@@ -344,11 +355,13 @@ fn read_rows(
         );
         return Err(errors);
     }
-    let csv = format == InputFormat::Csv;
+    if format == InputFormat::Tsv {
+        return read_tsv(path, text, rel);
+    }
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(if csv { b',' } else { b'\t' })
-        .has_headers(csv)
-        .quoting(csv)
+        .delimiter(b',')
+        .has_headers(true)
+        .quoting(true)
         .flexible(true)
         .from_reader(text.as_bytes());
     let line_text = |line: u64| -> String {
@@ -358,13 +371,11 @@ fn read_rows(
             .to_owned()
     };
     let mut arity = None;
-    if csv {
-        match reader.headers() {
-            Ok(headers) => arity = Some(headers.len()),
-            Err(err) => {
-                errors.push(csv_error(path, &err, &line_text));
-                return Err(errors);
-            }
+    match reader.headers() {
+        Ok(headers) => arity = Some(headers.len()),
+        Err(err) => {
+            errors.push(csv_error(path, text, &err, &line_text));
+            return Err(errors);
         }
     }
     let mut facts = Vec::new();
@@ -372,14 +383,22 @@ fn read_rows(
         let record = match record {
             Ok(record) => record,
             Err(err) => {
-                errors.push(csv_error(path, &err, &line_text));
+                errors.push(csv_error(path, text, &err, &line_text));
                 if errors.len() >= MAX_ERRORS {
                     break;
                 }
                 continue;
             }
         };
-        let line = record.position().map_or(0, |pos| pos.line());
+        // The csv crate does not count blank lines; count from the byte offset.
+        let line = record.position().map_or(0, |pos| {
+            let bytes = text.as_bytes();
+            let mut start = (pos.byte() as usize).min(bytes.len());
+            while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
+                start += 1;
+            }
+            1 + memchr::memchr_iter(b'\n', &bytes[..start]).count() as u64
+        });
         if record.len() == 1 && record.get(0) == Some("") {
             continue; // a blank line
         }
@@ -426,8 +445,71 @@ fn read_rows(
     }
 }
 
-fn csv_error(path: &str, err: &csv::Error, line_text: &dyn Fn(u64) -> String) -> Diagnostic {
-    let line = err.position().map_or(1, |pos| pos.line());
+/// Tab-separated rows, fields taken literally (as Soufflé reads `.facts`).
+fn read_tsv(path: &str, text: &str, rel: &str) -> Result<Vec<InputFact>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut facts = Vec::new();
+    let mut arity = None;
+    for (idx, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let number = idx as u32 + 1;
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
+        let location = Location::DataLine {
+            path: path.to_owned(),
+            line: number,
+            col: 1,
+            text: line.to_owned(),
+        };
+        let expected = *arity.get_or_insert(fields.len());
+        if fields.len() != expected {
+            errors.push(
+                Diagnostic::error(
+                    Code::BadFact,
+                    format!(
+                        "this row has {} fields but `{rel}` rows have {expected}",
+                        fields.len()
+                    ),
+                )
+                .at_location(location)
+                .with_help("fields are separated by one tab each"),
+            );
+            if errors.len() >= MAX_ERRORS {
+                break;
+            }
+            continue;
+        }
+        facts.push(InputFact {
+            fact: Fact {
+                rel: rel.to_owned(),
+                fields,
+            },
+            line: number,
+            location,
+        });
+    }
+    if errors.is_empty() {
+        Ok(facts)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_error(
+    path: &str,
+    text: &str,
+    err: &csv::Error,
+    line_text: &dyn Fn(u64) -> String,
+) -> Diagnostic {
+    let line = err.position().map_or(1, |pos| {
+        1 + memchr::memchr_iter(
+            b'\n',
+            &text.as_bytes()[..(pos.byte() as usize).min(text.len())],
+        )
+        .count() as u64
+    });
     Diagnostic::error(Code::BadFact, format!("cannot read this row: {err}")).at_location(
         Location::DataLine {
             path: path.to_owned(),
@@ -518,13 +600,14 @@ mod tests {
         assert_eq!(tsv.facts[1].line, 3);
         let csv = read(
             "x.csv",
-            b"lot,customer\n\"L,1\",ACME\n",
+            b"lot,customer\n\n\"L,1\",ACME\n",
             InputFormat::Csv,
             Some("shipped"),
         )
         .unwrap();
         assert_eq!(csv.facts[0].fact.fields, ["L,1", "ACME"]);
         assert_eq!(csv.facts[0].fact.rel, "shipped");
+        assert_eq!(csv.facts[0].line, 3);
     }
 
     #[test]
