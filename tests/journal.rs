@@ -97,7 +97,7 @@ fn chain(prev: Hash, first_seq: u64, payloads: &[&[u8]]) -> Vec<u8> {
 }
 
 #[test]
-fn the_sample_verifies() {
+fn journal_the_sample_verifies() {
     let sample = Sample::new();
     let report = verify_bytes(&sample.bytes);
     assert!(report.ok(), "{}", report.render());
@@ -109,7 +109,7 @@ fn the_sample_verifies() {
 /// Family 4: the journal cut at every byte offset is either recovered to the last complete
 /// record (with the cut-off bytes quarantined and a recovery record) or refused.
 #[test]
-fn truncation_at_every_offset() {
+fn journal_truncation_at_every_offset() {
     let sample = Sample::new();
     let bounds = sample.boundaries();
     let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
@@ -183,7 +183,7 @@ fn truncation_at_every_offset() {
 /// Family 5: every single bit flipped is detected, at the right record (or in the header),
 /// and a writer never accepts the damaged frame.
 #[test]
-fn every_bit_flipped() {
+fn journal_every_bit_flipped() {
     let sample = Sample::new();
     let last = sample.records.last().unwrap().offset as usize;
     let mut flips = 0;
@@ -243,7 +243,7 @@ fn every_bit_flipped() {
 /// Family 6: a payload edited with its CRCs recomputed breaks the chain at the next record;
 /// the head record's edit is caught against a trusted head.
 #[test]
-fn edited_payload_with_recomputed_crcs() {
+fn journal_edited_payload_with_recomputed_crcs() {
     let sample = Sample::new();
     for record in &sample.records {
         let mut payload = record.payload.clone();
@@ -290,7 +290,7 @@ fn edited_payload_with_recomputed_crcs() {
 
 /// Family 6: deletions, insertions, reorders and rewrites.
 #[test]
-fn tamper_suite() {
+fn journal_tamper_suite() {
     let sample = Sample::new();
     let header = &sample.bytes[..FILE_HEADER_LEN];
     let genesis = frame::sha256(header);
@@ -458,7 +458,7 @@ fn workload(storage: FaultStorage, appends: usize) -> (Vec<(Head, Vec<u8>)>, Opt
 /// good, for every k of the workload; then reopen every state a crash could leave. Every
 /// acknowledged record must be there, and the journal must verify.
 #[test]
-fn io_errors_and_crashes_at_every_operation() {
+fn journal_io_errors_and_crashes_at_every_operation() {
     let sample = Sample::new();
     let mut torn = sample.bytes.clone();
     torn.extend_from_slice(
@@ -532,7 +532,7 @@ fn io_errors_and_crashes_at_every_operation() {
 /// A crash after the torn tail was cut but before the recovery record was written: the next
 /// open writes the missing record.
 #[test]
-fn an_interrupted_recovery_is_completed() {
+fn journal_an_interrupted_recovery_is_completed() {
     let sample = Sample::new();
     let mut torn = sample.bytes.clone();
     torn.extend_from_slice(b"TLFR and then the power went out");
@@ -562,7 +562,7 @@ fn an_interrupted_recovery_is_completed() {
 /// Two writers at once: the second waits for the first or gives up with `Locked`; records
 /// never interleave.
 #[test]
-fn two_writers() {
+fn journal_two_writers() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("db");
     drop(Journal::create(&dir).unwrap());
@@ -618,4 +618,110 @@ fn two_writers() {
     }
     let distinct: BTreeSet<&String> = texts.iter().collect();
     assert_eq!(distinct.len(), texts.len());
+}
+
+/// The environment variable that turns [`journal_kill_loop_child`] into the writer of [`journal_kill_loop`].
+const CHILD_DIR: &str = "TRACELOG_JOURNAL_KILL_CHILD_DIR";
+
+/// Family 1, the child: appends records forever and prints each acknowledged head. Does
+/// nothing unless [`journal_kill_loop`] started it.
+#[test]
+fn journal_kill_loop_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let (mut journal, _) = Journal::open_write(&dir, Duration::from_secs(10)).unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        let payload = format!(
+            "{{\"fact\":\"lot-{}\",\"pad\":\"{}\"}}",
+            journal.head().seq,
+            "x".repeat(200)
+        );
+        let head = journal
+            .append(RecordKind::Transaction, payload.as_bytes())
+            .unwrap();
+        let mut out = std::io::stdout().lock();
+        std::io::Write::write_all(
+            &mut out,
+            format!(
+                "acked {} {}\n",
+                head.seq,
+                tracelog::journal::hex(&head.hash)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        std::io::Write::flush(&mut out).unwrap();
+    }
+}
+
+/// Family 1: a child process appends and is killed with SIGKILL after a random 0-40 ms, 100
+/// times. After every kill the journal opens (repairing a torn tail), verifies, and holds
+/// every record the child reported as acknowledged.
+#[test]
+fn journal_kill_loop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    drop(Journal::create(&dir).unwrap());
+    let exe = std::env::current_exe().unwrap();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let mut acked: BTreeMap<u64, String> = BTreeMap::new();
+    let kills = 100;
+    let mut torn_tails = 0;
+    for kill in 0..kills {
+        let mut child = std::process::Command::new(&exe)
+            .args([
+                "journal_kill_loop_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_DIR, &dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+        // xorshift64: a cheap random delay.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        thread::sleep(Duration::from_micros(seed % 40_000));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for line in reader.join().unwrap().lines() {
+            if let Some(rest) = line.strip_prefix("acked ") {
+                let (seq, hash) = rest.split_once(' ').unwrap();
+                acked.insert(seq.parse().unwrap(), hash.to_string());
+            }
+        }
+        let (journal, report) = Journal::open_write(&dir, Duration::from_secs(10))
+            .unwrap_or_else(|err| panic!("kill {kill}: {err}"));
+        if report.torn_tail.is_some() {
+            torn_tails += 1;
+        }
+        for (seq, hash) in &acked {
+            let record = &journal.records()[*seq as usize - 1];
+            assert_eq!(
+                &tracelog::journal::hex(&record.hash),
+                hash,
+                "kill {kill}: acked record {seq} lost"
+            );
+        }
+        drop(journal);
+        let report = verify(&dir, None).unwrap();
+        assert!(report.ok(), "kill {kill}: {}", report.render());
+        assert_eq!(report.quarantine_files.len() as u64, report.recoveries);
+    }
+    eprintln!(
+        "kills {kills}, acked records {}, torn tails quarantined {torn_tails}",
+        acked.len()
+    );
 }
