@@ -398,6 +398,8 @@ pub struct Journal<S: Storage = FileStorage> {
     storage: S,
     records: Vec<Record>,
     head: Head,
+    /// The end of the last record: where the next frame goes.
+    end: u64,
     poisoned: bool,
     /// The writers' lock, held as long as the journal is open.
     _lock: Option<File>,
@@ -556,10 +558,7 @@ impl<S: Storage> Journal<S> {
         }
         let seq = self.head.seq + 1;
         let bytes = frame::encode_frame(kind, seq, &self.head.hash, payload);
-        let offset = match self.storage.size() {
-            Ok(size) => size,
-            Err(err) => return Err(self.poison(err, "read the length of")),
-        };
+        let offset = self.end;
         if let Err(err) = self.storage.append(&bytes) {
             return Err(self.poison(err, "append to"));
         }
@@ -576,6 +575,7 @@ impl<S: Storage> Journal<S> {
             payload: payload.to_vec(),
         });
         self.head = Head { seq, hash };
+        self.end += bytes.len() as u64;
         Ok(self.head)
     }
 

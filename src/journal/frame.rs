@@ -39,7 +39,7 @@ pub fn new_file_header() -> Vec<u8> {
     // A counter keeps two headers made within one clock tick apart.
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     hasher.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    let digest = sha256(&hasher.finalize());
+    let digest: Hash = hasher.finalize().into();
     let mut id = [0u8; 16];
     id.copy_from_slice(&digest[..16]);
     encode_file_header(&id)

@@ -95,6 +95,7 @@ pub(crate) fn open<S: Storage>(mut storage: S) -> Result<(Journal<S>, OpenReport
         storage,
         records,
         head: scan.head,
+        end: scan.good_end,
         poisoned: false,
         _lock: None,
     };
