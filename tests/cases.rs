@@ -314,7 +314,8 @@ fn cases() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every diagnostic code has a case that reports it.
+/// Every diagnostic code of the language has a case that reports it (the
+/// database's codes are shown by tests/db_cli.rs).
 #[test]
 fn every_code_has_a_case() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
@@ -324,6 +325,7 @@ fn every_code_has_a_case() {
     }
     let missing: Vec<&str> = diagnostic::Code::ALL
         .iter()
+        .filter(|code| code.reference() == "docs/language.md")
         .map(|code| code.as_str())
         .filter(|code| !all.contains(&format!("[{code}]")))
         .collect();

@@ -562,3 +562,125 @@ fn a_writer_waits_for_the_lock_then_says_who_holds_it() {
         .assert()
         .success();
 }
+
+/// Every database error code, as an analyst sees it (hashes, times and
+/// scratch paths masked), kept as an insta snapshot.
+#[test]
+fn database_errors_render_stably() {
+    let tmp = database();
+    let dir = tmp.path();
+    let mut transcript = String::new();
+    let mut run = |title: &str, args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = tracelog(dir);
+        cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let out = cmd.output().unwrap();
+        transcript.push_str(&format!(
+            "## {title}\n$ tracelog {}\nexit {}\n{}\n",
+            args.join(" "),
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    };
+    write(dir, "rule.dl", "p(\"x\").\nq(x) :- p(x).\n");
+    write(dir, "gone.dl", "consumed(\"L-9\", \"B-1\").\n");
+    run(
+        "database-not-found",
+        &["add", "lots.dl", "--db", "nowhere"],
+        &[],
+    );
+    run("database-exists", &["db", "init", "--db", "db"], &[]);
+    run("not-a-fact", &["add", "rule.dl", "--db", "db"], &[]);
+    run(
+        "not-asserted",
+        &["retract", "gone.dl", "--reason", "typo", "--db", "db"],
+        &[],
+    );
+    run(
+        "reason-required",
+        &["retract", "lots.dl", "--reason", "", "--db", "db"],
+        &[],
+    );
+    run("already-recorded", &["add", "lots.dl", "--db", "db"], &[]);
+    run("bad-as-of", &["log", "--as-of", "5", "--db", "db"], &[]);
+    {
+        let _holder =
+            tracelog::db::Writer::open(&dir.join("db"), std::time::Duration::from_secs(1))
+                .unwrap_or_else(|failure| panic!("{:?}", failure.diagnostics));
+        run(
+            "database-locked",
+            &["add", "gone.dl", "--db", "db"],
+            &[("TRACELOG_LOCK_WAIT", "0.2")],
+        );
+    }
+    let journal = dir.join("db/journal");
+    let good = std::fs::read(&journal).unwrap();
+    let mut damaged = good.clone();
+    let pos = damaged.windows(3).position(|w| w == b"L-1").unwrap();
+    damaged[pos] = b'X';
+    damaged.extend_from_slice(&good[good.len() - 100..]);
+    std::fs::write(&journal, &damaged).unwrap();
+    run("journal-corrupt", &["add", "gone.dl", "--db", "db"], &[]);
+    std::fs::remove_file(&journal).unwrap();
+    std::fs::create_dir(&journal).unwrap();
+    run("journal-io", &["log", "--db", "db"], &[]);
+    let masked = mask(&transcript, dir);
+    insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("database_errors", masked);
+    });
+    for code in tracelog::diagnostic::Code::ALL
+        .iter()
+        .filter(|code| code.reference() == "docs/database.md")
+    {
+        assert!(
+            transcript.contains(&format!("error[{}]", code.as_str())),
+            "no case shows {code}: {transcript}"
+        );
+    }
+}
+
+/// Masks what changes from run to run: hex hashes, CRCs, times, the scratch directory.
+fn mask(text: &str, dir: &Path) -> String {
+    let text = text.replace(&dir.display().to_string(), "[DIR]");
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let run = bytes[idx..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            .count();
+        if run >= 12 {
+            out.push_str("[HASH]");
+            idx += run;
+            continue;
+        }
+        if bytes[idx..].len() >= 20
+            && bytes[idx..idx + 4].iter().all(u8::is_ascii_digit)
+            && bytes[idx + 4] == b'-'
+            && bytes[idx + 10] == b'T'
+        {
+            let end = bytes[idx..]
+                .iter()
+                .position(|&b| b == b'Z')
+                .map_or(bytes.len(), |p| idx + p + 1);
+            out.push_str("[TIME]");
+            idx = end;
+            continue;
+        }
+        if text[idx..].starts_with("crc ")
+            && bytes.len() >= idx + 12
+            && bytes[idx + 4..idx + 12].iter().all(u8::is_ascii_hexdigit)
+        {
+            out.push_str("crc [CRC]");
+            idx += 12;
+            continue;
+        }
+        let ch = text[idx..].chars().next().unwrap();
+        out.push(ch);
+        idx += ch.len_utf8();
+    }
+    out
+}
