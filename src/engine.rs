@@ -14,12 +14,14 @@ mod stratum;
 mod tests;
 #[cfg(test)]
 mod text_tests;
+#[cfg(test)]
+mod update_tests;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::time::{Duration, Instant};
 
 use crate::engine::row::{MAX_WIDTH, with_row_type};
-use crate::engine::stratum::{Prior, Stored};
+use crate::engine::stratum::{PrepareCx, Prior, Stored, UpdateCx};
 use crate::ir::{self, RelId, Type};
 use crate::plan::{self, Plan};
 use crate::value::{Value, ValueStore};
@@ -49,6 +51,69 @@ pub enum EngineError {
     },
 }
 
+/// One change of base facts. Base facts are a set: inserting a present fact
+/// or deleting an absent one does nothing. Deleting a base fact of a relation
+/// some rule derives removes only its base-fact status (a rule may still
+/// derive it). Within one change deletions apply before insertions; changes
+/// apply in order.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub rel: RelId,
+    /// Whole tuples one after another (arity values each).
+    pub insert: Vec<Value>,
+    pub delete: Vec<Value>,
+    /// For an arity-0 relation: insert (delete) the empty tuple.
+    pub insert_unit: bool,
+    pub delete_unit: bool,
+}
+
+impl Change {
+    pub fn insert(rel: RelId, rows: Vec<Value>) -> Change {
+        Change {
+            rel,
+            insert: rows,
+            delete: Vec::new(),
+            insert_unit: false,
+            delete_unit: false,
+        }
+    }
+
+    pub fn delete(rel: RelId, rows: Vec<Value>) -> Change {
+        Change {
+            rel,
+            insert: Vec::new(),
+            delete: rows,
+            insert_unit: false,
+            delete_unit: false,
+        }
+    }
+}
+
+/// What an update did to one stratum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StratumAction {
+    /// No input of the stratum changed.
+    Skipped,
+    /// Insertions only: semi-naive evaluation continued from the changed tuples.
+    Continued,
+    /// Deletions: delete and re-derive (DRed), then insertions as for `Continued`.
+    Dred,
+    /// A relation read under negation, in an aggregate or by a count changed
+    /// (or the whole engine was evaluated again): the stratum was evaluated
+    /// again from its inputs.
+    Recomputed,
+}
+
+/// What [`Engine::update`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateStats {
+    /// Per stratum of the plan.
+    pub strata: Vec<StratumAction>,
+    /// Everything was evaluated from scratch: the engine had not run yet, or
+    /// an earlier update stopped on a limit.
+    pub full: bool,
+}
+
 /// The size of one relation after evaluation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelationStats {
@@ -69,7 +134,8 @@ pub struct Engine {
     pending_units: Vec<bool>,
     /// Per relation: some rule derives it.
     derived: Vec<bool>,
-    /// Base facts of derived relations, kept for a later run.
+    /// Base facts of derived relations, kept for a later run and for
+    /// updates: sorted and deduplicated.
     derived_base: Vec<Vec<Value>>,
     derived_base_units: Vec<bool>,
     stores: Vec<Box<dyn Stored>>,
@@ -77,6 +143,13 @@ pub struct Engine {
     home: Vec<Option<usize>>,
     /// Per relation: its tuples sorted, flattened on first request.
     sorted: Vec<OnceCell<Vec<Value>>>,
+    /// Per stratum of the plan: the index in `stores` of its evaluated state.
+    stratum_store: Vec<Option<usize>>,
+    /// `run` finished: the stores hold a fixpoint that updates can continue.
+    ran: bool,
+    /// A run or update stopped on a limit: the relations are not up to date,
+    /// and the next update evaluates everything from the base facts.
+    dirty: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -108,7 +181,247 @@ impl Engine {
             stores: Vec::new(),
             home: vec![None; n],
             sorted: (0..n).map(|_| OnceCell::new()).collect(),
+            stratum_store: Vec::new(),
+            ran: false,
+            dirty: false,
         }
+    }
+
+    /// Rebuilds an engine at fixpoint from a saved state without running any
+    /// rule: the value store, the base facts of every relation, and the tuples
+    /// of every derived relation (which include their base facts). Rows are
+    /// flat (arity values each); the flag is the empty tuple of an arity-0
+    /// relation. The state must be one this program computed.
+    pub fn restore(
+        program: &ir::Program,
+        values: ValueStore,
+        base: Vec<(RelId, Vec<Value>, bool)>,
+        derived: Vec<(RelId, Vec<Value>, bool)>,
+    ) -> Result<Engine, EngineError> {
+        let mut engine = Engine::new(program);
+        engine.values = values;
+        for (rel, rows, unit) in base {
+            engine.insert(rel, rows);
+            engine.pending_units[rel.0 as usize] |= unit;
+        }
+        let mut contents: Vec<(Vec<Value>, bool)> =
+            vec![(Vec::new(), false); engine.relations.len()];
+        for (rel, rows, unit) in derived {
+            if engine.derived[rel.0 as usize] {
+                contents[rel.0 as usize] = (rows, unit);
+            }
+        }
+        engine.evaluate(&Limits::default(), Some(contents))?;
+        Ok(engine)
+    }
+
+    /// Every base fact of `rel`, sorted flat rows, and for an arity-0
+    /// relation whether the empty tuple is one.
+    pub fn base_facts(&self, rel: RelId) -> (Vec<Value>, bool) {
+        let idx = rel.0 as usize;
+        let arity = self.relations[idx].arity();
+        let mut rows = self.pending[idx].clone();
+        let mut unit = self.pending_units[idx];
+        if self.derived[idx] {
+            rows.extend_from_slice(&self.derived_base[idx]);
+            unit |= self.derived_base_units[idx];
+        } else if let Some(store) = self.home[idx] {
+            self.stores[store].for_each(rel, &mut |row| {
+                rows.extend_from_slice(row);
+                unit = true;
+            });
+        }
+        if arity == 0 {
+            return (Vec::new(), unit);
+        }
+        (sort_rows(arity, rows, false), false)
+    }
+
+    /// After [`Engine::run`]: applies the changes to the base facts and brings
+    /// every relation up to date, stratum by stratum, skipping strata whose
+    /// inputs did not change (see [`StratumAction`]). Facts added with
+    /// [`Engine::insert`] since the last run count as inserted here.
+    ///
+    /// Before any run, or after a run or update that stopped on a limit, it
+    /// evaluates everything from the base facts. When it stops on a limit the
+    /// base facts are changed but the relations are not up to date: the next
+    /// `update` or `run` evaluates everything again.
+    pub fn update(
+        &mut self,
+        changes: Vec<Change>,
+        limits: &Limits,
+    ) -> Result<UpdateStats, EngineError> {
+        let start = Instant::now();
+        let n = self.relations.len();
+        // The net change of each relation: (inserted, deleted), disjoint,
+        // canonical rows (`max(arity, 1)` values; the empty tuple is `[0]`).
+        let mut net: Vec<Option<(Vec<Value>, Vec<Value>)>> = vec![None; n];
+        let mut changes = changes;
+        for idx in 0..n {
+            let rows = std::mem::take(&mut self.pending[idx]);
+            let unit = std::mem::take(&mut self.pending_units[idx]);
+            if !rows.is_empty() || unit {
+                changes.insert(
+                    0,
+                    Change {
+                        rel: RelId(idx as u32),
+                        insert: rows,
+                        delete: Vec::new(),
+                        insert_unit: unit,
+                        delete_unit: false,
+                    },
+                );
+            }
+        }
+        for change in changes {
+            let idx = change.rel.0 as usize;
+            let arity = self.relations[idx].arity();
+            let ins = sort_rows(arity, change.insert, change.insert_unit);
+            let del = sort_rows(arity, change.delete, change.delete_unit);
+            let stride = arity.max(1);
+            let del = flat_minus(stride, &del, &ins);
+            net[idx] = Some(match net[idx].take() {
+                None => (ins, del),
+                Some((old_ins, old_del)) => {
+                    let ins = flat_union(stride, &flat_minus(stride, &old_ins, &del), &ins);
+                    let del = flat_minus(stride, &flat_union(stride, &old_del, &del), &ins);
+                    (ins, del)
+                }
+            });
+        }
+
+        if !self.ran || self.dirty {
+            self.gather_base();
+            for (idx, change) in net.into_iter().enumerate() {
+                let Some((ins, del)) = change else { continue };
+                let arity = self.relations[idx].arity();
+                let stride = arity.max(1);
+                let pending = std::mem::take(&mut self.pending[idx]);
+                let unit = std::mem::take(&mut self.pending_units[idx]);
+                let current = sort_rows(arity, pending, unit);
+                let rows = flat_union(stride, &flat_minus(stride, &current, &del), &ins);
+                if arity == 0 {
+                    self.pending_units[idx] = !rows.is_empty();
+                } else {
+                    self.pending[idx] = rows;
+                }
+            }
+            self.run(limits)?;
+            return Ok(UpdateStats {
+                strata: vec![StratumAction::Recomputed; self.plan.strata.len()],
+                full: true,
+            });
+        }
+        self.dirty = true;
+        self.sorted
+            .iter_mut()
+            .for_each(|sorted| *sorted = OnceCell::new());
+
+        // Lazy views, from the state before the update.
+        for (stratum_idx, stratum_plan) in self.plan.strata.iter().enumerate() {
+            let Some(store) = self.stratum_store[stratum_idx] else {
+                continue;
+            };
+            let (before, rest) = self.stores.split_at_mut(store);
+            rest[0].prepare(PrepareCx {
+                plan: stratum_plan,
+                relations: &self.relations,
+                values: &mut self.values,
+                prior: Prior {
+                    stores: before,
+                    home: &self.home,
+                },
+            });
+        }
+
+        // Base facts: the exact change of each relation's base facts.
+        let mut exact: Vec<(Vec<Value>, Vec<Value>)> = vec![(Vec::new(), Vec::new()); n];
+        for (idx, change) in net.into_iter().enumerate() {
+            let Some((ins, del)) = change else { continue };
+            let rel = RelId(idx as u32);
+            let arity = self.relations[idx].arity();
+            let stride = arity.max(1);
+            if self.derived[idx] {
+                let current = if arity == 0 {
+                    sort_rows(0, Vec::new(), self.derived_base_units[idx])
+                } else {
+                    std::mem::take(&mut self.derived_base[idx])
+                };
+                let gone = flat_intersect(stride, &del, &current);
+                let new = flat_minus(stride, &ins, &current);
+                let rows = flat_union(stride, &flat_minus(stride, &current, &gone), &new);
+                if arity == 0 {
+                    self.derived_base_units[idx] = !rows.is_empty();
+                } else {
+                    self.derived_base[idx] = rows;
+                }
+                exact[idx] = (new, gone);
+            } else {
+                let store = match self.home[idx] {
+                    Some(store) => store,
+                    None => {
+                        let mut facts = FactStore::default();
+                        facts.add(rel, arity, Vec::new(), false);
+                        self.stores.push(Box::new(facts));
+                        self.home[idx] = Some(self.stores.len() - 1);
+                        self.stores.len() - 1
+                    }
+                };
+                exact[idx] = self.stores[store].apply_facts(rel, &ins, &del);
+            }
+        }
+        let base: Vec<Vec<Value>> = (0..n)
+            .map(|idx| {
+                if !self.derived[idx] {
+                    Vec::new()
+                } else if self.relations[idx].arity() == 0 {
+                    sort_rows(0, Vec::new(), self.derived_base_units[idx])
+                } else {
+                    self.derived_base[idx].clone()
+                }
+            })
+            .collect();
+
+        let mut stats = vec![StratumAction::Skipped; self.plan.strata.len()];
+        let mut derived_before = 0u64;
+        for (stratum_idx, stratum_plan) in self.plan.strata.iter().enumerate() {
+            let Some(store) = self.stratum_store[stratum_idx] else {
+                continue;
+            };
+            let (before, rest) = self.stores.split_at_mut(store);
+            let res = rest[0].update(UpdateCx {
+                plan: stratum_plan,
+                relations: &self.relations,
+                rules: &self.rules,
+                values: &mut self.values,
+                prior: Prior {
+                    stores: before,
+                    home: &self.home,
+                },
+                changes: &exact,
+                base: &base,
+                limits,
+                start,
+                derived_before,
+                derived: &self.derived,
+            })?;
+            stats[stratum_idx] = res.action;
+            // From here on a relation's entry is its own change, not its base facts'.
+            for &rel in &stratum_plan.relations {
+                exact[rel.0 as usize] = (Vec::new(), Vec::new());
+                if self.derived[rel.0 as usize] {
+                    derived_before += rest[0].len(rel) as u64;
+                }
+            }
+            for (rel, ins, del) in res.changes {
+                exact[rel.0 as usize] = (ins, del);
+            }
+        }
+        self.dirty = false;
+        Ok(UpdateStats {
+            strata: stats,
+            full: false,
+        })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -142,8 +455,13 @@ impl Engine {
     /// Evaluates every stratum. Base facts inserted since the last run are
     /// consumed; a later run starts from scratch with only new facts.
     pub fn run(&mut self, limits: &Limits) -> Result<(), EngineError> {
-        let start = Instant::now();
         // A second run starts from scratch with every base fact so far.
+        self.gather_base();
+        self.evaluate(limits, None)
+    }
+
+    /// Moves every base fact back into `pending` and drops all strata.
+    fn gather_base(&mut self) {
         for store in &mut self.stores {
             for (rel, rows, unit) in store.take_facts() {
                 let pending = &mut self.pending[rel.0 as usize];
@@ -153,21 +471,37 @@ impl Engine {
                 self.pending_units[rel.0 as usize] |= unit;
             }
         }
-        for (idx, rows) in self.derived_base.iter().enumerate() {
+        for (idx, rows) in self.derived_base.iter_mut().enumerate() {
+            let rows = std::mem::take(rows);
             if !rows.is_empty() {
-                let mut all = rows.clone();
+                let mut all = rows;
                 all.extend_from_slice(&self.pending[idx]);
                 self.pending[idx] = all;
             }
-            self.pending_units[idx] |= self.derived_base_units[idx];
+            self.pending_units[idx] |= std::mem::take(&mut self.derived_base_units[idx]);
         }
         self.stores.clear();
+        self.stratum_store.clear();
         self.home.iter_mut().for_each(|home| *home = None);
         self.sorted
             .iter_mut()
             .for_each(|sorted| *sorted = OnceCell::new());
+        self.ran = false;
+    }
+
+    /// Evaluates every stratum from the base facts in `pending`, or with
+    /// `contents` (per relation: rows, empty tuple) fills the strata without
+    /// running any rule.
+    fn evaluate(
+        &mut self,
+        limits: &Limits,
+        mut contents: Option<Vec<(Vec<Value>, bool)>>,
+    ) -> Result<(), EngineError> {
+        let start = Instant::now();
+        self.dirty = true;
         let mut derived_before = 0u64;
         for stratum_plan in &self.plan.strata {
+            self.stratum_store.push(None);
             let mut width = 1;
             let mut narrow = true;
             for view in &stratum_plan.views {
@@ -190,13 +524,21 @@ impl Engine {
             for &rel in &stratum_plan.relations {
                 // Base facts of derived relations are rare and small: a copy
                 // is kept for later runs.
+                let arity = self.relations[rel.0 as usize].arity();
                 let rows = std::mem::take(&mut self.pending[rel.0 as usize]);
+                let unit = std::mem::take(&mut self.pending_units[rel.0 as usize]);
                 if !rows.is_empty() {
-                    self.derived_base[rel.0 as usize].clone_from(&rows);
+                    self.derived_base[rel.0 as usize] = sort_rows(arity, rows.clone(), false);
+                }
+                self.derived_base_units[rel.0 as usize] = unit;
+                let (rows, unit) = match &mut contents {
+                    Some(contents) => std::mem::take(&mut contents[rel.0 as usize]),
+                    None => (rows, unit),
+                };
+                if !rows.is_empty() {
                     base.push((rel, rows));
                 }
-                if std::mem::take(&mut self.pending_units[rel.0 as usize]) {
-                    self.derived_base_units[rel.0 as usize] = true;
+                if unit {
                     base_units.push(rel);
                 }
             }
@@ -228,6 +570,7 @@ impl Engine {
                 start,
                 derived_before,
                 derived: &self.derived,
+                restore: contents.is_some(),
             };
             let store = with_row_type!(narrow, width, R => stratum::evaluate::<R>(cx))?;
             for &rel in &stratum_plan.relations {
@@ -236,6 +579,7 @@ impl Engine {
                 }
                 self.home[rel.0 as usize] = Some(self.stores.len());
             }
+            *self.stratum_store.last_mut().expect("pushed above") = Some(self.stores.len());
             self.stores.push(store);
         }
         // Facts of relations no stratum holds (a program without strata for them).
@@ -253,6 +597,8 @@ impl Engine {
         if !loose.rels.is_empty() {
             self.stores.push(Box::new(loose));
         }
+        self.ran = true;
+        self.dirty = false;
         Ok(())
     }
 
@@ -338,6 +684,44 @@ fn sort_rows(arity: usize, rows: Vec<Value>, unit: bool) -> Vec<Value> {
     res
 }
 
+/// Rows of `stride` values: which of `a`'s rows to keep, by whether `b` has them.
+fn flat_merge(stride: usize, a: &[Value], b: &[Value], in_b: bool) -> Vec<Value> {
+    let mut res = Vec::new();
+    let mut rest = b.chunks_exact(stride).peekable();
+    for row in a.chunks_exact(stride) {
+        while rest.peek().is_some_and(|other| *other < row) {
+            rest.next();
+        }
+        let found = rest.peek() == Some(&row);
+        if found == in_b {
+            res.extend_from_slice(row);
+        }
+    }
+    res
+}
+
+/// Sorted, deduplicated rows of `a` not in `b`.
+fn flat_minus(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
+    if b.is_empty() {
+        return a.to_vec();
+    }
+    flat_merge(stride, a, b, false)
+}
+
+fn flat_intersect(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
+    flat_merge(stride, a, b, true)
+}
+
+fn flat_union(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
+    if b.is_empty() {
+        return a.to_vec();
+    }
+    let mut all = a.to_vec();
+    all.extend_from_slice(b);
+    // Canonical rows: an arity-0 set is `[]` or `[0]`.
+    sort_rows(stride, all, false)
+}
+
 /// Base facts of relations no rule derives, kept as inserted (no copy, no
 /// sort); sorted and deduplicated in place the first time their size is asked.
 /// Views of later strata sort and deduplicate what they read anyway.
@@ -391,6 +775,26 @@ impl FactStore {
 impl Stored for FactStore {
     fn take_facts(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
         self.take()
+    }
+
+    fn apply_facts(
+        &mut self,
+        rel: RelId,
+        insert: &[Value],
+        delete: &[Value],
+    ) -> (Vec<Value>, Vec<Value>) {
+        self.len(rel);
+        let Some(facts) = self.rels.iter().find(|facts| facts.rel == rel) else {
+            return (Vec::new(), Vec::new());
+        };
+        let stride = facts.arity.max(1);
+        let mut rows = facts.rows.borrow_mut();
+        let gone = flat_intersect(stride, delete, &rows);
+        let new = flat_minus(stride, insert, &rows);
+        if !gone.is_empty() || !new.is_empty() {
+            *rows = flat_union(stride, &flat_minus(stride, &rows, &gone), &new);
+        }
+        (new, gone)
     }
 
     fn len(&self, rel: RelId) -> usize {

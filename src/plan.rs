@@ -55,6 +55,8 @@ pub struct View {
     pub eqs: Vec<(usize, usize)>,
     /// The relation belongs to this stratum: the view is a datafrog `Variable`.
     pub dynamic: bool,
+    /// Only the update variants read it: built on the first update, not by `run`.
+    pub lazy: bool,
 }
 
 #[derive(Debug)]
@@ -64,6 +66,13 @@ pub struct RulePlan {
     /// One variant when no atom reads this stratum (evaluated once); else one
     /// semi-naive variant per such atom (evaluated every round).
     pub variants: Vec<Variant>,
+    /// For incremental updates: one variant per positive atom of an earlier
+    /// stratum, driven by that atom's changed tuples (every other atom reads
+    /// all of its view).
+    pub upstream: Vec<Variant>,
+    /// For incremental updates: the rule with the head's variables bound
+    /// first from the tuples being re-derived ([`Step::Seed`]).
+    pub rederive: Variant,
 }
 
 #[derive(Debug)]
@@ -86,6 +95,9 @@ pub enum Read {
 
 #[derive(Clone, Debug)]
 pub enum Step {
+    /// A tuple of the head relation being re-derived: binds the variables
+    /// that are whole head arguments (`cols[i]` to `bind[i]`).
+    Seed { cols: Vec<usize>, bind: Vec<VarId> },
     /// The tuples of `view` new in the last round; binds its columns to `bind`.
     Delta {
         literal: usize,
@@ -145,7 +157,7 @@ impl StratumPlan {
         self.views
             .iter()
             .enumerate()
-            .filter(move |(_, view)| view.dynamic && view.rel == rel)
+            .filter(move |(_, view)| view.dynamic && !view.lazy && view.rel == rel)
             .map(|(idx, _)| idx)
     }
 }

@@ -10,9 +10,12 @@ use std::time::Instant;
 
 use datafrog::{Iteration, Relation, Variable};
 
+mod update;
+
 use crate::engine::ops::{self, CExpr, Val};
 use crate::engine::row::Row;
-use crate::engine::{EngineError, Limits};
+use crate::engine::stratum::update::{prepare_state, update_state};
+use crate::engine::{EngineError, Limits, StratumAction};
 use crate::ir::{self, AggregateFunc, CompareOp, RelId, Type};
 use crate::plan::{Read, Step, StratumPlan, View, ViewId};
 use crate::value::{Value, ValueStore};
@@ -27,6 +30,64 @@ pub(crate) trait Stored {
     fn take_facts(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
         Vec::new()
     }
+
+    /// Applies exact base-fact changes to a relation held as inserted (canonical
+    /// rows, see [`UpdateCx::changes`]); returns (inserted, deleted) as they
+    /// actually changed the relation.
+    fn apply_facts(
+        &mut self,
+        _rel: RelId,
+        _insert: &[Value],
+        _delete: &[Value],
+    ) -> (Vec<Value>, Vec<Value>) {
+        (Vec::new(), Vec::new())
+    }
+
+    /// Builds the views only updates read (lazy views), from the state
+    /// before the update. Idempotent.
+    fn prepare(&mut self, _cx: PrepareCx<'_>) {}
+
+    /// Brings a stratum up to date with the changes of its inputs.
+    fn update(&mut self, _cx: UpdateCx<'_>) -> Result<StratumUpdate, EngineError> {
+        Ok(StratumUpdate {
+            action: StratumAction::Skipped,
+            changes: Vec::new(),
+        })
+    }
+}
+
+/// The result of updating one stratum.
+pub(crate) struct StratumUpdate {
+    pub action: StratumAction,
+    /// Per relation of the stratum: exact (inserted, deleted) canonical rows.
+    pub changes: Vec<(RelId, Vec<Value>, Vec<Value>)>,
+}
+
+pub(crate) struct PrepareCx<'a> {
+    pub plan: &'a StratumPlan,
+    pub relations: &'a [ir::Relation],
+    pub values: &'a mut ValueStore,
+    pub prior: Prior<'a>,
+}
+
+pub(crate) struct UpdateCx<'a> {
+    pub plan: &'a StratumPlan,
+    pub relations: &'a [ir::Relation],
+    pub rules: &'a [ir::Rule],
+    pub values: &'a mut ValueStore,
+    pub prior: Prior<'a>,
+    /// Per relation, exact (inserted, deleted) tuples as canonical rows:
+    /// `max(arity, 1)` values each, the empty tuple as `[0]`. For relations of
+    /// earlier strata (and base-fact relations this stratum reads) the change
+    /// of the relation; for this stratum's relations the change of their base facts.
+    pub changes: &'a [(Vec<Value>, Vec<Value>)],
+    /// Per relation: its base facts after the update, canonical rows
+    /// (read for this stratum's relations only).
+    pub base: &'a [Vec<Value>],
+    pub limits: &'a Limits,
+    pub start: Instant,
+    pub derived_before: u64,
+    pub derived: &'a [bool],
 }
 
 /// The strata evaluated before the current one.
@@ -67,17 +128,22 @@ pub(crate) struct Cx<'a> {
     pub derived_before: u64,
     /// Per relation: some rule derives it (counts towards `max_tuples`).
     pub derived: &'a [bool],
+    /// `base` holds every tuple of the stratum's relations at fixpoint: fill
+    /// the views without running any rule.
+    pub restore: bool,
 }
 
 enum ViewData<R: Row> {
     Static(Relation<R>),
     Dynamic(Variable<R>),
+    /// A lazy view not built yet.
+    Lazy,
 }
 
 /// A finished stratum: the `Iteration` and every view stay alive so later
 /// updates can continue the fixpoint.
 struct State<R: Row> {
-    _iteration: Iteration,
+    iteration: Iteration,
     views: Vec<ViewData<R>>,
     /// Per stored relation: its view and the relation column of each position.
     storage: Vec<(RelId, ViewId, Vec<usize>)>,
@@ -95,6 +161,14 @@ impl<R: Row> Stored for State<R> {
             Some(&(_, view, _)) => view_len(&self.views[view]),
             None => 0,
         }
+    }
+
+    fn prepare(&mut self, cx: PrepareCx<'_>) {
+        prepare_state(self, cx);
+    }
+
+    fn update(&mut self, cx: UpdateCx<'_>) -> Result<StratumUpdate, EngineError> {
+        update_state(self, cx)
     }
 
     fn for_each(&self, rel: RelId, f: &mut dyn FnMut(&[Value])) {
@@ -122,6 +196,7 @@ fn view_len<R: Row>(view: &ViewData<R>) -> usize {
 fn for_each_batch<R: Row>(view: &ViewData<R>, read: Read, f: &mut dyn FnMut(&[R])) {
     match view {
         ViewData::Static(relation) => f(&relation.elements),
+        ViewData::Lazy => (),
         ViewData::Dynamic(variable) => {
             for batch in variable.stable.borrow().iter() {
                 f(&batch.elements);
@@ -178,6 +253,10 @@ impl ViewShape {
 }
 
 pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineError> {
+    Ok(Box::new(build_state::<R>(cx)?))
+}
+
+fn build_state<R: Row>(cx: Cx<'_>) -> Result<State<R>, EngineError> {
     let Cx {
         plan,
         relations,
@@ -190,6 +269,7 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
         start,
         derived_before,
         derived,
+        restore,
     } = cx;
     let mut iteration = Iteration::new();
     let shapes: Vec<ViewShape> = plan
@@ -199,7 +279,9 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
         .collect();
     let mut views: Vec<ViewData<R>> = Vec::with_capacity(plan.views.len());
     for (view, shape) in plan.views.iter().zip(&shapes) {
-        if view.dynamic {
+        if view.lazy {
+            views.push(ViewData::Lazy);
+        } else if view.dynamic {
             views.push(ViewData::Dynamic(
                 iteration.variable(&relations[view.rel.0 as usize].name),
             ));
@@ -250,7 +332,8 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
 
     // Compile the rules.
     let mut compiled = Vec::new();
-    for rule_plan in &plan.rules {
+    let rule_plans = if restore { &[][..] } else { &plan.rules[..] };
+    for rule_plan in rule_plans {
         let rule = &rules[rule_plan.rule.0 as usize];
         let mut slots = 0;
         let head = compile_head(
@@ -283,6 +366,9 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
         views: &views,
         shapes: &shapes,
         values,
+        given: None,
+        seed: &[],
+        seed_stride: 1,
         regs: Vec::new(),
         cursors: Vec::new(),
         aggs: Vec::new(),
@@ -319,11 +405,11 @@ pub(crate) fn evaluate<R: Row>(cx: Cx<'_>) -> Result<Box<dyn Stored>, EngineErro
         flush(&views, exec.out);
     }
     check_limits(limits, start, derived_before + count_derived(&views))?;
-    Ok(Box::new(State {
-        _iteration: iteration,
+    Ok(State {
+        iteration,
         views,
         storage,
-    }))
+    })
 }
 
 fn check_limits(limits: &Limits, start: Instant, tuples: u64) -> Result<(), EngineError> {
@@ -367,6 +453,10 @@ struct Bind {
 
 #[derive(Debug)]
 enum CStep {
+    /// Binds head variables from each tuple being re-derived (`Exec::seed`).
+    Seed {
+        bind: Vec<(usize, Bind)>,
+    },
     /// `merge`: the next step is a join whose key is the first columns of
     /// this view, so the two run as a merge join over sorted batches.
     Delta {
@@ -531,6 +621,26 @@ fn compile_steps(
     let mut res = Vec::new();
     for step in steps {
         let compiled = match step {
+            Step::Seed { cols, bind } => {
+                let relation = &relations[rule.head.rel.0 as usize];
+                CStep::Seed {
+                    bind: cols
+                        .iter()
+                        .zip(bind)
+                        .map(|(&col, var)| {
+                            let bind = Bind {
+                                reg: var.0 as usize,
+                                var_ty: rule.var(*var).ty,
+                                col_ty: relation
+                                    .columns
+                                    .get(col)
+                                    .map_or(Type::Any, |column| column.ty),
+                            };
+                            (col, bind)
+                        })
+                        .collect(),
+                }
+            }
             Step::Delta { view, bind, .. } => CStep::Delta {
                 view: *view,
                 bind: binds(*view, 0, bind),
@@ -677,6 +787,11 @@ struct Exec<'v, R: Row> {
     views: &'v [ViewData<R>],
     shapes: &'v [ViewShape],
     values: &'v mut ValueStore,
+    /// Per view: the rows a delta step reads instead of a variable's recent tuples.
+    given: Option<&'v [Vec<R>]>,
+    /// Relation-order tuples (`seed_stride` values each) a seed step reads.
+    seed: &'v [Value],
+    seed_stride: usize,
     regs: Vec<Value>,
     cursors: Vec<Cursor>,
     aggs: Vec<AggBuf>,
@@ -708,13 +823,44 @@ impl<R: Row> Exec<'_, R> {
         };
         let views = self.views;
         match step {
+            CStep::Seed { bind } => {
+                let seed = self.seed;
+                for tuple in seed.chunks_exact(self.seed_stride) {
+                    let mut ok = true;
+                    for (col, bind) in bind {
+                        let raw = tuple[*col];
+                        self.regs[bind.reg] = if bind.var_ty == bind.col_ty {
+                            raw
+                        } else {
+                            match ops::convert(self.values, bind.col_ty, bind.var_ty, raw) {
+                                Some(value) => value,
+                                None => {
+                                    ok = false;
+                                    break;
+                                }
+                            }
+                        };
+                    }
+                    if ok {
+                        self.exec(steps, idx + 1, sink);
+                    }
+                }
+            }
             CStep::Delta {
                 view,
                 bind,
                 merge: true,
             } => {
-                let ViewData::Dynamic(variable) = &views[*view] else {
-                    return;
+                let recent_ref;
+                let delta: &[R] = match self.given {
+                    Some(given) => &given[*view],
+                    None => {
+                        let ViewData::Dynamic(variable) = &views[*view] else {
+                            return;
+                        };
+                        recent_ref = variable.recent.borrow();
+                        &recent_ref.elements
+                    }
                 };
                 let Some(CStep::Join {
                     view: other,
@@ -726,8 +872,6 @@ impl<R: Row> Exec<'_, R> {
                 else {
                     return;
                 };
-                let recent = variable.recent.borrow();
-                let delta: &[R] = &recent.elements;
                 let key_len = key.len();
                 for_each_batch(&views[*other], *read, &mut |rows: &[R]| {
                     merge_join(delta, rows, key_len, &mut |left: &[R], right: &[R]| {
@@ -749,11 +893,18 @@ impl<R: Row> Exec<'_, R> {
                 bind,
                 merge: false,
             } => {
-                let ViewData::Dynamic(variable) = &views[*view] else {
-                    return;
+                let recent_ref;
+                let delta: &[R] = match self.given {
+                    Some(given) => &given[*view],
+                    None => {
+                        let ViewData::Dynamic(variable) = &views[*view] else {
+                            return;
+                        };
+                        recent_ref = variable.recent.borrow();
+                        &recent_ref.elements
+                    }
                 };
-                let recent = variable.recent.borrow();
-                for row in recent.elements.iter() {
+                for row in delta {
                     if self.bind_row(row, 0, bind) {
                         self.exec(steps, idx + 1, sink);
                     }

@@ -32,6 +32,7 @@ fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
     let mut cx = Cx {
         relations: &relations,
         views: Vec::new(),
+        lazy: false,
     };
     let mut rules = Vec::new();
     let mut recursive = false;
@@ -62,6 +63,11 @@ fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
             rule: rule_id,
             head_rel: rule.head.rel,
             variants,
+            upstream: Vec::new(),
+            rederive: Variant {
+                delta: None,
+                steps: Vec::new(),
+            },
         });
     }
     // Each relation is stored in a view with all its columns and no filter,
@@ -84,9 +90,31 @@ fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
                 consts: Vec::new(),
                 eqs: Vec::new(),
                 dynamic: true,
+                lazy: false,
             }),
         };
         storage.push((rel, view));
+    }
+    // The update variants come last: views only they need are lazy.
+    cx.lazy = true;
+    for rule_plan in &mut rules {
+        let rule = program.rule(rule_plan.rule);
+        for (delta, literal) in rule.body.iter().enumerate() {
+            let Literal::Positive(atom) = literal else {
+                continue;
+            };
+            if cx.is_dynamic(atom.rel) {
+                continue;
+            }
+            let mut order = vec![delta];
+            order.extend((0..rule.body.len()).filter(|&idx| idx != delta));
+            let steps = cx.plan_body(rule, &order, Some(delta), &mut vec![false; rule.vars.len()]);
+            rule_plan.upstream.push(Variant {
+                delta: Some(delta),
+                steps,
+            });
+        }
+        rule_plan.rederive = cx.plan_rederive(rule);
     }
     let views = cx.views;
     StratumPlan {
@@ -102,21 +130,121 @@ fn build_stratum(program: &ir::Program, stratum: &ir::Stratum) -> StratumPlan {
 struct Cx<'a> {
     relations: &'a [RelId],
     views: Vec<View>,
+    /// New views are lazy (update variants), and atoms reuse any existing
+    /// view whose key columns they can bind.
+    lazy: bool,
 }
 
 impl Cx<'_> {
+    /// The rule with its head variables bound first. Moving a positive atom
+    /// to the front keeps every literal's inputs bound, so the order that
+    /// needs the fewest new views (dynamic ones count most) wins.
+    fn plan_rederive(&mut self, rule: &ir::Rule) -> Variant {
+        let mut bound = vec![false; rule.vars.len()];
+        let mut cols = Vec::new();
+        let mut bind = Vec::new();
+        for (col, arg) in rule.head.args.iter().enumerate() {
+            if let ir::Expr::Var(var) = arg
+                && !bound[var.0 as usize]
+            {
+                bound[var.0 as usize] = true;
+                cols.push(col);
+                bind.push(*var);
+            }
+        }
+        let natural: Vec<usize> = (0..rule.body.len()).collect();
+        let mut candidates = vec![natural.clone()];
+        for (idx, literal) in rule.body.iter().enumerate() {
+            if idx > 0 && matches!(literal, Literal::Positive(_)) {
+                let mut order = vec![idx];
+                order.extend(natural.iter().copied().filter(|&other| other != idx));
+                candidates.push(order);
+            }
+        }
+        let mut best: Option<((usize, usize), Vec<usize>)> = None;
+        for order in candidates {
+            let before = self.views.len();
+            self.plan_body(rule, &order, None, &mut bound.clone());
+            let added = &self.views[before..];
+            let cost = (
+                added.iter().filter(|view| view.dynamic).count(),
+                added.len(),
+            );
+            self.views.truncate(before);
+            if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
+                best = Some((cost, order));
+            }
+        }
+        let order = best.map(|(_, order)| order).unwrap_or(natural);
+        let mut steps = vec![Step::Seed { cols, bind }];
+        steps.extend(self.plan_body(rule, &order, None, &mut bound));
+        Variant { delta: None, steps }
+    }
+
     fn is_dynamic(&self, rel: RelId) -> bool {
         self.relations.contains(&rel)
     }
 
     fn add_view(&mut self, view: View) -> ViewId {
-        match self.views.iter().position(|existing| *existing == view) {
+        let same = |existing: &View| {
+            existing.rel == view.rel
+                && existing.cols == view.cols
+                && existing.consts == view.consts
+                && existing.eqs == view.eqs
+                && existing.dynamic == view.dynamic
+        };
+        match self.views.iter().position(same) {
             Some(idx) => idx,
             None => {
-                self.views.push(view);
+                let lazy = self.lazy;
+                self.views.push(View { lazy, ..view });
                 self.views.len() - 1
             }
         }
+    }
+
+    /// In lazy mode: an existing view of the same filter whose first columns
+    /// are exactly the key's and the rest exactly the bound ones', with the
+    /// key and bindings reordered to its columns.
+    fn reuse_view(
+        &self,
+        view: &View,
+        key: &[VarId],
+        bind: &[VarId],
+        dynamic: bool,
+    ) -> Option<(View, Vec<VarId>, Vec<VarId>)> {
+        let var_of = |col: usize| -> Option<VarId> {
+            let pos = view.cols.iter().position(|&c| c == col)?;
+            if pos < key.len() {
+                Some(key[pos])
+            } else {
+                Some(bind[pos - key.len()])
+            }
+        };
+        let key_cols = &view.cols[..key.len()];
+        let bind_cols = &view.cols[key.len()..];
+        let found = self.views.iter().find(|existing| {
+            existing.rel == view.rel
+                && existing.dynamic == dynamic
+                && existing.consts == view.consts
+                && existing.eqs == view.eqs
+                && existing.cols.len() == view.cols.len()
+                && existing.cols[..key.len()]
+                    .iter()
+                    .all(|col| key_cols.contains(col))
+                && existing.cols[key.len()..]
+                    .iter()
+                    .all(|col| bind_cols.contains(col))
+        })?;
+        let key = found.cols[..key.len()]
+            .iter()
+            .map(|&col| var_of(col))
+            .collect::<Option<Vec<VarId>>>()?;
+        let bind = found.cols[key.len()..]
+            .iter()
+            .map(|&col| var_of(col))
+            .collect::<Option<Vec<VarId>>>()?;
+        Some((found.clone(), key, bind))
     }
 
     /// Plans `order` (indexes into `body`), marking variables in `bound` as
@@ -208,7 +336,12 @@ impl Cx<'_> {
                         Some(_) => Read::Old,
                         None => Read::Static,
                     };
-                    let (view, key, bind) = self.atom_view(atom, bound, next_atom, &[]);
+                    let (mut view, mut key, mut bind) = self.atom_view(atom, bound, next_atom, &[]);
+                    if self.lazy
+                        && let Some(reused) = self.reuse_view(&view, &key, &bind, dynamic)
+                    {
+                        (view, key, bind) = reused;
+                    }
                     let view = self.add_view(View { dynamic, ..view });
                     for &var in &bind {
                         bound[var.0 as usize] = true;
@@ -376,6 +509,7 @@ impl Cx<'_> {
             consts,
             eqs,
             dynamic: false,
+            lazy: false,
         };
         (view, key, bind)
     }

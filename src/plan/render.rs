@@ -28,6 +28,9 @@ pub fn render(program: &ir::Program, plan: &Plan) -> String {
             writeln!(out, "  indexes:").unwrap();
         }
         for (view_idx, view) in stratum.views.iter().enumerate() {
+            if view.lazy {
+                continue;
+            }
             let stores = stratum
                 .storage
                 .iter()
@@ -102,6 +105,9 @@ fn render_steps(
     };
     for step in steps {
         match step {
+            Step::Seed { bind, .. } => {
+                writeln!(out, "{indent}seed: a head tuple binds ({})", vars(bind)).unwrap();
+            }
             Step::Delta {
                 literal,
                 view,
