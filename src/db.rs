@@ -9,6 +9,7 @@
 pub mod eval;
 pub mod input;
 pub mod record;
+pub mod session;
 pub mod snapshot;
 pub mod state;
 

@@ -64,7 +64,7 @@ pub enum Const {
     Time(i64),
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Program {
     pub relations: Vec<Relation>,
     pub rules: Vec<Rule>,

@@ -104,6 +104,11 @@ impl ValueStore {
         id as Value
     }
 
+    /// The number of dynamic values interned (ids `0..n_dyns()`).
+    pub fn n_dyns(&self) -> usize {
+        self.dyns.len()
+    }
+
     pub fn dyn_value(&self, value: Value) -> &Dyn {
         &self.dyns[value as usize]
     }

@@ -370,14 +370,13 @@ fn read_rows(
             .unwrap_or("")
             .to_owned()
     };
-    let mut arity = None;
-    match reader.headers() {
-        Ok(headers) => arity = Some(headers.len()),
+    let arity = match reader.headers() {
+        Ok(headers) => headers.len(),
         Err(err) => {
             errors.push(csv_error(path, text, &err, &line_text));
             return Err(errors);
         }
-    }
+    };
     let mut facts = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -402,7 +401,7 @@ fn read_rows(
         if record.len() == 1 && record.get(0) == Some("") {
             continue; // a blank line
         }
-        let expected = *arity.get_or_insert(record.len());
+        let expected = arity;
         if record.len() != expected {
             errors.push(
                 Diagnostic::error(

@@ -1,0 +1,519 @@
+//! This module keeps a program evaluated over a database for a long-lived
+//! process (the REPL, later a server): the engine's derived relations stay in
+//! memory and follow the journal incrementally — each new transaction becomes
+//! an engine change (insertions continue semi-naive evaluation, retractions
+//! delete and re-derive) instead of a re-evaluation. Its state can be saved as
+//! an *image* (values, base facts and derived relations at one journal head,
+//! for one program), so a later open neither replays the journal nor
+//! evaluates the rules.
+//!
+//! Image layout: `TRACELOG-IMAGE` | format u16 | program key | head seq u64 |
+//! head hash | symbols | dynamic values | per relation: name, arity, base
+//! rows, derived rows | CRC32C u32. Integers little-endian.
+
+use std::path::{Path, PathBuf};
+
+use crate::db::record::{FactGroup, TxPayload};
+use crate::db::state::HeadRef;
+use crate::db::{AsOf, Failure, eval, snapshot};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::engine::{Change, Engine, EngineError, Limits, UpdateStats};
+use crate::ir::{self, RelId};
+use crate::journal::{self, Journal, Record, RecordKind};
+use crate::value::{Dyn, Value, ValueStore};
+
+const MAGIC: &[u8] = b"TRACELOG-IMAGE";
+const FORMAT: u16 = 1;
+
+/// A program evaluated over the database, as of one journal head.
+pub struct Session {
+    program: ir::Program,
+    /// Identifies the program's text: an image is only reused for the same text.
+    key: String,
+    engine: Engine,
+    head: HeadRef,
+}
+
+/// How a session was opened, for reports and benches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// From an image, plus this many later records applied incrementally.
+    Image { replayed: usize },
+    /// From the facts (snapshot and journal), evaluated from scratch.
+    Evaluated,
+}
+
+impl Session {
+    /// Opens `program` over the database in `dir` as of `as_of`. `key`
+    /// identifies the program's text (e.g. the SHA-256 of its sources).
+    pub fn open(
+        dir: &Path,
+        program: &ir::Program,
+        key: &str,
+        as_of: AsOf,
+        limits: &Limits,
+    ) -> Result<(Session, Opened), Failure> {
+        let (records, head, _) = Journal::open_read(dir)?;
+        let target = match as_of {
+            AsOf::Head => head.seq,
+            AsOf::Seq(seq) => seq.min(head.seq),
+            // A time needs the transactions' times: take the evaluated path.
+            AsOf::Time(_) => 0,
+        };
+        if !matches!(as_of, AsOf::Time(_)) {
+            for (seq, path) in list_images(dir, key) {
+                if seq > target {
+                    continue;
+                }
+                let Some(record) = records.iter().find(|record| record.seq == seq) else {
+                    continue;
+                };
+                let Some(mut session) = read_image(&path, program, key) else {
+                    continue;
+                };
+                if session.head.hash != journal::hex(&record.hash) {
+                    continue;
+                }
+                let tail: Vec<&Record> = records
+                    .iter()
+                    .filter(|record| record.seq > seq && record.seq <= target)
+                    .collect();
+                let replayed = tail.len();
+                session.apply_records(tail, limits)?;
+                return Ok((session, Opened::Image { replayed }));
+            }
+        }
+        let loaded = crate::db::read(dir, as_of)?;
+        let mut engine = Engine::new(program);
+        crate::io::load_db(program, &mut engine, &loaded.state).map_err(|diagnostics| Failure {
+            sources: Default::default(),
+            diagnostics,
+        })?;
+        engine.run(limits).map_err(engine_failure)?;
+        Ok((
+            Session {
+                program: program.clone(),
+                key: key.to_owned(),
+                engine,
+                head: loaded.state.head,
+            },
+            Opened::Evaluated,
+        ))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn program(&self) -> &ir::Program {
+        &self.program
+    }
+
+    /// The journal head the relations were computed on.
+    pub fn head(&self) -> &HeadRef {
+        &self.head
+    }
+
+    /// Applies the records appended to the journal since the session's head.
+    pub fn catch_up(&mut self, dir: &Path, limits: &Limits) -> Result<UpdateStats, Failure> {
+        let (records, _, _) = Journal::open_read(dir)?;
+        let tail: Vec<&Record> = records
+            .iter()
+            .filter(|record| record.seq > self.head.seq)
+            .collect();
+        self.apply_records(tail, limits)
+    }
+
+    /// Applies records (in order, each after the session's head) as one engine update.
+    fn apply_records(
+        &mut self,
+        records: Vec<&Record>,
+        limits: &Limits,
+    ) -> Result<UpdateStats, Failure> {
+        let mut changes = Vec::new();
+        let mut head = self.head.clone();
+        for record in records {
+            let hash = journal::hex(&record.hash);
+            let tx_row = match record.kind {
+                RecordKind::Transaction => {
+                    let payload = TxPayload::decode(&record.payload).map_err(|err| {
+                        Failure::one(Diagnostic::error(
+                            Code::JournalCorrupt,
+                            format!("transaction {} cannot be read: {err}", record.seq),
+                        ))
+                    })?;
+                    self.payload_changes(&payload, &mut changes)?;
+                    [
+                        record.seq.to_string(),
+                        payload.recorded_at.clone(),
+                        payload.principal.clone(),
+                        payload.channel.clone(),
+                        payload.source.describe(),
+                        payload.reason.clone().unwrap_or_default(),
+                    ]
+                }
+                RecordKind::Recovery => {
+                    let payload: crate::db::record::RecoveryPayload =
+                        serde_json::from_slice(&record.payload).unwrap_or_default();
+                    [
+                        record.seq.to_string(),
+                        payload.detected_at.clone(),
+                        "tracelog".to_owned(),
+                        "recovery".to_owned(),
+                        payload.quarantine.clone(),
+                        format!(
+                            "{}: {} bytes moved to {}",
+                            payload.kind, payload.bytes, payload.quarantine
+                        ),
+                    ]
+                }
+            };
+            if let Some(rel) = self.relation(eval::TX_RELATION)
+                && self.program.relation(rel).arity() == eval::TX_COLUMNS.len()
+            {
+                let row = self.typed_row(rel, &tx_row, record.seq)?;
+                changes.push(Change::insert(rel, row));
+            }
+            head = HeadRef {
+                seq: record.seq,
+                hash,
+            };
+        }
+        let stats = self
+            .engine
+            .update(changes, limits)
+            .map_err(engine_failure)?;
+        self.head = head;
+        Ok(stats)
+    }
+
+    fn relation(&self, name: &str) -> Option<RelId> {
+        self.program
+            .relation_by_name(name)
+            .filter(|rel| !self.program.relation(*rel).hidden)
+    }
+
+    /// The engine changes of one transaction: retractions, then assertions.
+    fn payload_changes(
+        &mut self,
+        payload: &TxPayload,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), Failure> {
+        let mut by_rel: Vec<(RelId, Change)> = Vec::new();
+        for (delete, groups) in [(true, &payload.retract), (false, &payload.assert)] {
+            for (name, group) in groups {
+                let Some(rel) = self.relation(name) else {
+                    continue;
+                };
+                let rows = self.typed_group(rel, group, payload)?;
+                let change = match by_rel.iter_mut().find(|(r, _)| *r == rel) {
+                    Some((_, change)) => change,
+                    None => {
+                        by_rel.push((rel, Change::insert(rel, Vec::new())));
+                        &mut by_rel.last_mut().expect("just pushed").1
+                    }
+                };
+                let unit = self.program.relation(rel).arity() == 0 && !group.rows.is_empty();
+                if delete {
+                    change.delete.extend(rows);
+                    change.delete_unit |= unit;
+                } else {
+                    change.insert.extend(rows);
+                    change.insert_unit |= unit;
+                }
+            }
+        }
+        changes.extend(by_rel.into_iter().map(|(_, change)| change));
+        Ok(())
+    }
+
+    fn typed_group(
+        &mut self,
+        rel: RelId,
+        group: &FactGroup,
+        payload: &TxPayload,
+    ) -> Result<Vec<Value>, Failure> {
+        let relation = self.program.relation(rel);
+        let arity = relation.arity();
+        if let Some(row) = group.rows.first()
+            && row.len() != arity
+        {
+            return Err(Failure::one(Diagnostic::error(
+                Code::ArityMismatch,
+                format!(
+                    "`{}` has {arity} columns in the program but {} in the transaction recorded at {}",
+                    relation.name,
+                    row.len(),
+                    payload.recorded_at
+                ),
+            )));
+        }
+        let mut values = Vec::with_capacity(group.rows.len() * arity);
+        for row in &group.rows {
+            values.extend(self.typed_row(rel, row, 0)?);
+        }
+        Ok(values)
+    }
+
+    fn typed_row(
+        &mut self,
+        rel: RelId,
+        fields: &[String],
+        seq: u64,
+    ) -> Result<Vec<Value>, Failure> {
+        let relation = self.program.relation(rel);
+        let mut row = Vec::with_capacity(fields.len());
+        for (field, column) in fields.iter().zip(&relation.columns) {
+            match self.engine.values_mut().parse(column.ty, field) {
+                Ok(value) => row.push(value),
+                Err(message) => {
+                    return Err(Failure::one(Diagnostic::error(
+                        Code::BadFact,
+                        format!(
+                            "a fact of `{}`{} does not fit column `{}`: {message}",
+                            relation.name,
+                            if seq > 0 {
+                                format!(" (transaction {seq})")
+                            } else {
+                                String::new()
+                            },
+                            column.name
+                        ),
+                    )));
+                }
+            }
+        }
+        Ok(row)
+    }
+
+    /// Saves the session as an image of its head; older images of the same
+    /// program are pruned (the journal holds everything they do).
+    pub fn save_image(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let bytes = encode_image(self);
+        let snap_dir = snapshot::dir(dir);
+        std::fs::create_dir_all(&snap_dir)?;
+        let name = image_name(&self.key, self.head.seq);
+        let tmp = snap_dir.join(format!(".{name}.tmp"));
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+        }
+        let path = snap_dir.join(name);
+        std::fs::rename(&tmp, &path)?;
+        std::fs::File::open(&snap_dir)?.sync_all()?;
+        for (_, old) in list_images(dir, &self.key).into_iter().skip(2) {
+            let _ = std::fs::remove_file(old);
+        }
+        Ok(path)
+    }
+}
+
+fn engine_failure(err: EngineError) -> Failure {
+    let code = match err {
+        EngineError::Timeout { .. } => Code::Timeout,
+        EngineError::TupleLimit { .. } => Code::TupleLimit,
+        EngineError::TooWide { .. } => Code::UnsupportedFeature,
+    };
+    Failure::one(Diagnostic::error(code, err.to_string()))
+}
+
+/// The key of a program: SHA-256 of the texts it was compiled from.
+pub fn program_key(texts: &[&str]) -> String {
+    let mut all = String::new();
+    for text in texts {
+        all.push_str(&text.len().to_string());
+        all.push(':');
+        all.push_str(text);
+    }
+    crate::db::record::sha256_hex(all.as_bytes())
+}
+
+fn image_name(key: &str, seq: u64) -> String {
+    format!("image-{}-{seq:012}.snap", &key[..key.len().min(16)])
+}
+
+/// The images of one program, newest first.
+fn list_images(dir: &Path, key: &str) -> Vec<(u64, PathBuf)> {
+    let prefix = format!("image-{}-", &key[..key.len().min(16)]);
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(snapshot::dir(dir)) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if let Some(seq) = name
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(".snap"))
+                .and_then(|seq| seq.parse::<u64>().ok())
+            {
+                found.push((seq, entry.path()));
+            }
+        }
+    }
+    found.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    found
+}
+
+fn encode_image(session: &Session) -> Vec<u8> {
+    let mut out = Vec::new();
+    let str = |out: &mut Vec<u8>, text: &str| {
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    };
+    let u64 = |out: &mut Vec<u8>, value: u64| out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    str(&mut out, &session.key);
+    u64(&mut out, session.head.seq);
+    str(&mut out, &session.head.hash);
+    let values = session.engine.values();
+    u64(&mut out, values.n_symbols() as u64);
+    for id in 0..values.n_symbols() {
+        str(&mut out, values.symbol(id as u32));
+    }
+    u64(&mut out, values.n_dyns() as u64);
+    for id in 0..values.n_dyns() {
+        let (tag, bits) = match values.dyn_value(id as Value) {
+            Dyn::Sym(v) => (0u8, u64::from(*v)),
+            Dyn::Int(v) => (1, *v as u64),
+            Dyn::Unsigned(v) => (2, *v),
+            Dyn::Float(v) => (3, *v),
+            Dyn::Time(v) => (4, *v as u64),
+        };
+        out.push(tag);
+        u64(&mut out, bits);
+    }
+    let program = &session.program;
+    u64(&mut out, program.relations.len() as u64);
+    for (idx, relation) in program.relations.iter().enumerate() {
+        let rel = RelId(idx as u32);
+        str(&mut out, &relation.name);
+        u64(&mut out, relation.arity() as u64);
+        let (base, base_unit) = session.engine.base_facts(rel);
+        out.push(u8::from(base_unit));
+        u64(&mut out, base.len() as u64);
+        for value in base {
+            u64(&mut out, value);
+        }
+        let n = session.engine.len(rel);
+        out.push(u8::from(relation.arity() == 0 && n > 0));
+        let mut derived = Vec::with_capacity(n * relation.arity());
+        for row in session.engine.rows(rel) {
+            derived.extend_from_slice(row);
+        }
+        u64(&mut out, derived.len() as u64);
+        for value in derived {
+            u64(&mut out, value);
+        }
+    }
+    let crc = crc32c::crc32c(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Reads an image made by the same program; `None` when damaged or not matching.
+fn read_image(path: &Path, program: &ir::Program, key: &str) -> Option<Session> {
+    let bytes = std::fs::read(path).ok()?;
+    let body_len = bytes.len().checked_sub(4)?;
+    let (body, crc) = bytes.split_at(body_len);
+    if crc32c::crc32c(body).to_le_bytes() != crc {
+        return None;
+    }
+    let mut cursor = Cursor(body);
+    if cursor.take(MAGIC.len())? != MAGIC || cursor.u16()? != FORMAT || cursor.str()? != key {
+        return None;
+    }
+    let head = HeadRef {
+        seq: cursor.u64()?,
+        hash: cursor.str()?,
+    };
+    let mut values = ValueStore::default();
+    let n_symbols = cursor.count()?;
+    for id in 0..n_symbols {
+        let text = cursor.str()?;
+        if values.intern(&text) as usize != id {
+            return None;
+        }
+    }
+    let n_dyns = cursor.count()?;
+    for id in 0..n_dyns {
+        let tag = cursor.take(1)?[0];
+        let bits = cursor.u64()?;
+        let value = match tag {
+            0 => Dyn::Sym(u32::try_from(bits).ok()?),
+            1 => Dyn::Int(bits as i64),
+            2 => Dyn::Unsigned(bits),
+            3 => Dyn::Float(bits),
+            4 => Dyn::Time(bits as i64),
+            _ => return None,
+        };
+        if values.intern_dyn(value) as usize != id {
+            return None;
+        }
+    }
+    if cursor.count()? != program.relations.len() {
+        return None;
+    }
+    let mut base = Vec::new();
+    let mut derived = Vec::new();
+    for (idx, relation) in program.relations.iter().enumerate() {
+        if cursor.str()? != relation.name || cursor.u64()? != relation.arity() as u64 {
+            return None;
+        }
+        let rel = RelId(idx as u32);
+        let base_unit = cursor.take(1)?[0] != 0;
+        let rows = cursor.values()?;
+        base.push((rel, rows, base_unit));
+        let unit = cursor.take(1)?[0] != 0;
+        let rows = cursor.values()?;
+        derived.push((rel, rows, unit));
+    }
+    if !cursor.0.is_empty() {
+        return None;
+    }
+    let engine = Engine::restore(program, values, base, derived).ok()?;
+    Some(Session {
+        program: program.clone(),
+        key: key.to_owned(),
+        engine,
+        head,
+    })
+}
+
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn count(&mut self) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n <= self.0.len()).then_some(n)
+    }
+    fn str(&mut self) -> Option<String> {
+        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+    fn values(&mut self) -> Option<Vec<Value>> {
+        let n = self.count()?;
+        let bytes = self.take(n.checked_mul(8)?)?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|chunk| u64::from_le_bytes(chunk.try_into().expect("8 bytes")))
+                .collect(),
+        )
+    }
+}
