@@ -101,7 +101,10 @@ enum DbCommand {
     /// Create an empty database (a directory with an empty journal)
     Init(database::InitArgs),
     /// Write a snapshot of the current state so opening does not replay the journal
-    Snapshot(database::InitArgs),
+    ///
+    /// With --rules PROGRAM.dl also an image of that program's derived relations, which
+    /// `tracelog run PROGRAM.dl --db DIR` (without -F) then opens instead of evaluating.
+    Snapshot(database::SnapshotArgs),
 }
 
 #[derive(Debug, Args)]
@@ -267,10 +270,18 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
             .filter(|dir| !dir.is_empty())
             .map(PathBuf::from)
     });
+    let limits = Limits {
+        timeout: args.timeout,
+        max_tuples: args.max_tuples,
+    };
+    if let (Some(dir), None) = (&db_dir, &args.facts) {
+        return run_session(args, dir, &program, &sources, warnings, output_dir, limits);
+    }
     let db = match &db_dir {
         Some(dir) => match crate::db::read(dir, args.as_of.as_of.unwrap_or_default()) {
             Ok(loaded) => Some(io::DbInput {
-                state: std::sync::Arc::new(loaded.state),
+                head: loaded.state.head.clone(),
+                state: Some(std::sync::Arc::new(loaded.state)),
                 journal_head: loaded.journal_head,
             }),
             Err(failure) => {
@@ -303,7 +314,10 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
                     .and_then(|rest| rest.split_once("` has no facts"))
                     .is_some_and(|(name, _)| {
                         name == crate::db::eval::TX_RELATION
-                            || db.state.relations.contains_key(name)
+                            || db
+                                .state
+                                .as_ref()
+                                .is_some_and(|state| state.relations.contains_key(name))
                     });
             !filled
         });
@@ -313,10 +327,7 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
         input_dir: args.facts.clone().unwrap_or_else(|| PathBuf::from(".")),
         output_dir,
         json: args.json,
-        limits: Limits {
-            timeout: args.timeout,
-            max_tuples: args.max_tuples,
-        },
+        limits,
         read_files: db.is_none() || args.facts.is_some(),
         db,
     };
@@ -326,6 +337,61 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
             Ok(Status::Ok)
         }
         Err(diagnostics) => report_failure(&sources, &diagnostics, args.json),
+    }
+}
+
+/// `run --db` without `-F`: the program over the database alone, from an
+/// image of its derived state when one matches (see `db::session`).
+fn run_session(
+    args: &RunArgs,
+    dir: &Path,
+    program: &crate::ir::Program,
+    sources: &SourceMap,
+    mut warnings: Vec<Diagnostic>,
+    output_dir: OutputDir,
+    limits: Limits,
+) -> std::io::Result<Status> {
+    let texts: Vec<&str> = sources.files().map(|(_, file)| &*file.text).collect();
+    let key = crate::db::session::program_key(&texts);
+    let as_of = args.as_of.as_of.unwrap_or_default();
+    let session = match crate::db::session::Session::open(dir, program, &key, as_of, &limits) {
+        Ok((session, _)) => session,
+        // Problems of the database's facts point into the program's text.
+        Err(failure) => return report_failure(sources, &failure.diagnostics, args.json),
+    };
+    // A relation the database filled is not empty, whatever the program alone suggests.
+    warnings.retain(|warning| {
+        let filled = warning.code == diagnostic::Code::UnknownRelation
+            && warning
+                .message
+                .strip_prefix("relation `")
+                .and_then(|rest| rest.split_once("` has no facts"))
+                .and_then(|(name, _)| program.relation_by_name(name))
+                .is_some_and(|rel| {
+                    session.engine().len(rel) > 0
+                        || program.relation(rel).name == crate::db::eval::TX_RELATION
+                });
+        !filled
+    });
+    eprint_diagnostics(sources, &warnings)?;
+    let options = io::RunOptions {
+        input_dir: PathBuf::from("."),
+        output_dir,
+        json: args.json,
+        limits,
+        read_files: false,
+        db: Some(io::DbInput {
+            state: None,
+            head: session.head().clone(),
+            journal_head: session.newest().clone(),
+        }),
+    };
+    match io::emit(program, sources, &options, session.engine()) {
+        Ok(text) => {
+            print_stdout(&text)?;
+            Ok(Status::Ok)
+        }
+        Err(diagnostics) => report_failure(sources, &diagnostics, args.json),
     }
 }
 

@@ -38,16 +38,19 @@ pub struct RunOptions {
 /// The database state a run reads, and which journal head it is.
 #[derive(Clone, Debug)]
 pub struct DbInput {
-    pub state: std::sync::Arc<crate::db::State>,
-    /// The journal's newest record, which differs from the state's head under `--as-of`.
+    /// The facts to load; `None` when the engine comes evaluated (a session).
+    pub state: Option<std::sync::Arc<crate::db::State>>,
+    /// The head the facts are at.
+    pub head: crate::db::HeadRef,
+    /// The journal's newest record, which differs from `head` under `--as-of`.
     pub journal_head: crate::db::HeadRef,
 }
 
 impl DbInput {
     /// The footer line every table output ends with.
     pub fn footer(&self) -> String {
-        let mut line = format!("computed on journal head {}", self.state.head.describe());
-        if self.state.head.seq != self.journal_head.seq {
+        let mut line = format!("computed on journal head {}", self.head.describe());
+        if self.head.seq != self.journal_head.seq {
             line.push_str(&format!(
                 ", as of an earlier point (the journal's newest is seq {})",
                 self.journal_head.seq
@@ -59,8 +62,8 @@ impl DbInput {
     /// The `"journal"` member of `--json` documents.
     pub fn json(&self) -> serde_json::Value {
         serde_json::json!({
-            "seq": self.state.head.seq,
-            "hash": self.state.head.hash,
+            "seq": self.head.seq,
+            "hash": self.head.hash,
             "newest_seq": self.journal_head.seq,
             "newest_hash": self.journal_head.hash,
         })
@@ -76,13 +79,14 @@ pub fn run(
     sources: &SourceMap,
     options: &RunOptions,
 ) -> Result<String, Vec<Diagnostic>> {
-    let items = output::plan_outputs(program, &options.output_dir)?;
+    // Bad output directives fail before any work.
+    output::plan_outputs(program, &options.output_dir)?;
     let mut engine = Engine::new(program);
     if options.read_files {
         load_inputs(program, &mut engine, &options.input_dir)?;
     }
-    if let Some(db) = &options.db {
-        load_db(program, &mut engine, &db.state)?;
+    if let Some(state) = options.db.as_ref().and_then(|db| db.state.as_ref()) {
+        load_db(program, &mut engine, state)?;
     }
     if let Err(err) = engine.run(&options.limits) {
         let (code, help) = match err {
@@ -101,13 +105,25 @@ pub fn run(
             Diagnostic::error(code, err.to_string()).with_help(help),
         ]);
     }
+    emit(program, sources, options, &engine)
+}
+
+/// Writes the results of an evaluated engine as `options` say: files,
+/// tables, or one JSON document; with a database, each names its head.
+pub fn emit(
+    program: &ir::Program,
+    sources: &SourceMap,
+    options: &RunOptions,
+    engine: &Engine,
+) -> Result<String, Vec<Diagnostic>> {
+    let items = output::plan_outputs(program, &options.output_dir)?;
     let journal = options.db.as_ref().map(DbInput::json);
     if options.json {
         return Ok(json::render_results(
-            program, sources, &engine, &items, journal,
+            program, sources, engine, &items, journal,
         ));
     }
-    let mut text = output::write_outputs(program, sources, &engine, &items)?;
+    let mut text = output::write_outputs(program, sources, engine, &items)?;
     if let Some(db) = &options.db {
         text.push_str(&db.footer());
         text.push('\n');

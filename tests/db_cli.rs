@@ -684,3 +684,28 @@ fn mask(text: &str, dir: &Path) -> String {
     }
     out
 }
+
+#[test]
+fn an_image_of_a_program_gives_the_same_answers() {
+    let tmp = database();
+    let dir = tmp.path();
+    let before = descendants(dir, &[]);
+    tracelog(dir)
+        .args(["db", "snapshot", "--db", "db", "--rules", "genealogy.dl"])
+        .assert()
+        .success()
+        .stdout(contains("the derived relations of genealogy.dl"));
+    assert_eq!(descendants(dir, &[]), before);
+    // A transaction after the image is applied on top of it.
+    write(dir, "more.dl", "consumed(\"P-9\", \"K-1\").\n");
+    tracelog(dir)
+        .args(["add", "more.dl", "--db", "db"])
+        .assert()
+        .success();
+    let after = descendants(dir, &[]);
+    assert_eq!(after.len(), 9);
+    // The same answers as evaluating with files as well (the path without images).
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    assert_eq!(descendants(dir, &["-F", "empty"]), after);
+    assert_eq!(descendants(dir, &["--as-of", "1"]), before);
+}

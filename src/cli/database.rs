@@ -589,7 +589,16 @@ fn report_failure_status(failure: &Failure, json: bool) -> std::io::Result<Statu
     report(failure, json)
 }
 
-pub fn snapshot(args: &InitArgs) -> std::io::Result<Status> {
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Also save the derived relations of this program (an image)
+    #[arg(long, value_name = "PROGRAM.dl")]
+    pub rules: Option<PathBuf>,
+}
+
+pub fn snapshot(args: &SnapshotArgs) -> std::io::Result<Status> {
     let dir = args.db.dir();
     match db::write_snapshot(&dir) {
         Ok((head, path, n_facts)) => {
@@ -598,8 +607,49 @@ pub fn snapshot(args: &InitArgs) -> std::io::Result<Status> {
                 path.display(),
                 head.describe()
             ))?;
+        }
+        Err(failure) => return report(&failure, false),
+    }
+    let Some(rules) = &args.rules else {
+        return Ok(Status::Ok);
+    };
+    let Some(compiled) = super::compile(rules, false)? else {
+        return Ok(Status::Failed);
+    };
+    let texts: Vec<&str> = compiled
+        .sources
+        .files()
+        .map(|(_, file)| &*file.text)
+        .collect();
+    let key = db::session::program_key(&texts);
+    let limits = crate::engine::Limits::default();
+    let session =
+        match db::session::Session::open(&dir, &compiled.program, &key, AsOf::Head, &limits) {
+            Ok((session, _)) => session,
+            Err(failure) => return report(&failure, false),
+        };
+    match session.save_image(&dir) {
+        Ok(path) => {
+            print_stdout(&format!(
+                "wrote {} (the derived relations of {}) at journal head {}\n",
+                path.display(),
+                rules.display(),
+                session.head().describe()
+            ))?;
             Ok(Status::Ok)
         }
-        Err(failure) => report(&failure, false),
+        Err(err) => report(
+            &Failure {
+                sources: Default::default(),
+                diagnostics: vec![
+                    Diagnostic::error(
+                        Code::JournalIo,
+                        format!("cannot write the image in `{}`: {err}", dir.display()),
+                    )
+                    .with_help("check the disk and permissions; the journal is unchanged"),
+                ],
+            },
+            false,
+        ),
     }
 }

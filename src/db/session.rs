@@ -32,6 +32,8 @@ pub struct Session {
     key: String,
     engine: Engine,
     head: HeadRef,
+    /// The journal's newest record when the session last read it.
+    newest: HeadRef,
 }
 
 /// How a session was opened, for reports and benches.
@@ -54,6 +56,10 @@ impl Session {
         limits: &Limits,
     ) -> Result<(Session, Opened), Failure> {
         let (records, head, _) = Journal::open_read(dir)?;
+        let newest = HeadRef {
+            seq: head.seq,
+            hash: journal::hex(&head.hash),
+        };
         let target = match as_of {
             AsOf::Head => head.seq,
             AsOf::Seq(seq) => seq.min(head.seq),
@@ -68,7 +74,7 @@ impl Session {
                 let Some(record) = records.iter().find(|record| record.seq == seq) else {
                     continue;
                 };
-                let Some(mut session) = read_image(&path, program, key) else {
+                let Some(mut session) = read_image(&path, program, key, &newest) else {
                     continue;
                 };
                 if session.head.hash != journal::hex(&record.hash) {
@@ -96,6 +102,7 @@ impl Session {
                 key: key.to_owned(),
                 engine,
                 head: loaded.state.head,
+                newest,
             },
             Opened::Evaluated,
         ))
@@ -114,9 +121,18 @@ impl Session {
         &self.head
     }
 
+    /// The journal's newest record when the session last read the journal.
+    pub fn newest(&self) -> &HeadRef {
+        &self.newest
+    }
+
     /// Applies the records appended to the journal since the session's head.
     pub fn catch_up(&mut self, dir: &Path, limits: &Limits) -> Result<UpdateStats, Failure> {
-        let (records, _, _) = Journal::open_read(dir)?;
+        let (records, newest, _) = Journal::open_read(dir)?;
+        self.newest = HeadRef {
+            seq: newest.seq,
+            hash: journal::hex(&newest.hash),
+        };
         let tail: Vec<&Record> = records
             .iter()
             .filter(|record| record.seq > self.head.seq)
@@ -413,7 +429,7 @@ fn encode_image(session: &Session) -> Vec<u8> {
 }
 
 /// Reads an image made by the same program; `None` when damaged or not matching.
-fn read_image(path: &Path, program: &ir::Program, key: &str) -> Option<Session> {
+fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -> Option<Session> {
     let bytes = std::fs::read(path).ok()?;
     let body_len = bytes.len().checked_sub(4)?;
     let (body, crc) = bytes.split_at(body_len);
@@ -478,6 +494,7 @@ fn read_image(path: &Path, program: &ir::Program, key: &str) -> Option<Session> 
         key: key.to_owned(),
         engine,
         head,
+        newest: newest.clone(),
     })
 }
 
