@@ -697,6 +697,13 @@ fn minus<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
     if b.is_empty() {
         return a.to_vec();
     }
+    if a.len() * 16 < b.len() {
+        return a
+            .iter()
+            .filter(|row| b.binary_search(row).is_err())
+            .copied()
+            .collect();
+    }
     let mut res = Vec::with_capacity(a.len());
     let mut j = 0;
     for row in a {
@@ -712,6 +719,13 @@ fn minus<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
 }
 
 fn intersect<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
+    if a.len() * 16 < b.len() {
+        return a
+            .iter()
+            .filter(|row| b.binary_search(row).is_ok())
+            .copied()
+            .collect();
+    }
     let mut res = Vec::new();
     let mut j = 0;
     for row in a {
