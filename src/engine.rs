@@ -743,6 +743,30 @@ fn flat_union(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
         return b.to_vec();
     }
     let mut res = Vec::with_capacity(a.len() + b.len());
+    if b.len() * 16 < a.len() {
+        // Few rows into many: copy the runs between their places.
+        let n_a = a.len() / stride;
+        let row_of = |idx: usize| &a[idx * stride..(idx + 1) * stride];
+        let mut start = 0;
+        for row in b.chunks_exact(stride) {
+            let (mut lo, mut hi) = (start, n_a);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if row_of(mid) < row {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            res.extend_from_slice(&a[start * stride..lo * stride]);
+            if lo == n_a || row_of(lo) != row {
+                res.extend_from_slice(row);
+            }
+            start = lo;
+        }
+        res.extend_from_slice(&a[start * stride..]);
+        return res;
+    }
     let mut left = a.chunks_exact(stride).peekable();
     let mut right = b.chunks_exact(stride).peekable();
     loop {
@@ -831,8 +855,11 @@ impl Stored for FactStore {
         let mut rows = facts.rows.borrow_mut();
         let gone = flat_intersect(stride, delete, &rows);
         let new = flat_minus(stride, insert, &rows);
-        if !gone.is_empty() || !new.is_empty() {
-            *rows = flat_union(stride, &flat_minus(stride, &rows, &gone), &new);
+        if !gone.is_empty() {
+            *rows = flat_minus(stride, &rows, &gone);
+        }
+        if !new.is_empty() {
+            *rows = flat_union(stride, &rows, &new);
         }
         (new, gone)
     }

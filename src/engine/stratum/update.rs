@@ -742,6 +742,20 @@ fn intersect<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
 /// The sorted union of two sorted, deduplicated slices.
 fn union<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
     let mut res = Vec::with_capacity(a.len() + b.len());
+    if b.len() * 16 < a.len() {
+        // Few rows into many: copy the runs between their places.
+        let mut start = 0;
+        for row in b {
+            let pos = start + a[start..].partition_point(|other| other < row);
+            res.extend_from_slice(&a[start..pos]);
+            if a.get(pos) != Some(row) {
+                res.push(*row);
+            }
+            start = pos;
+        }
+        res.extend_from_slice(&a[start..]);
+        return res;
+    }
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
