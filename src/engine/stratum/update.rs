@@ -196,7 +196,7 @@ pub(super) fn update_state<R: Row>(
     let own_idx = |rel: RelId| own.iter().position(|(stored, _, _)| *stored == rel);
 
     let compiled = compile(
-        values, relations, rules, plan, &prior, &shapes, &own, &targets, state,
+        values, relations, rules, plan, &prior, &shapes, &own, &targets,
     );
 
     // 1. Overdelete, against the old state.
@@ -515,7 +515,7 @@ fn recompute<R: Row>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn compile<R: Row>(
+fn compile(
     values: &mut crate::value::ValueStore,
     relations: &[ir::Relation],
     rules: &[ir::Rule],
@@ -524,9 +524,7 @@ fn compile<R: Row>(
     shapes: &[ViewShape],
     own: &[(RelId, ViewId, Vec<usize>)],
     targets: &[Vec<ViewId>],
-    state: &State<R>,
 ) -> Compiled {
-    let _ = state;
     let mut res = Compiled {
         recursive: Vec::new(),
         upstream: Vec::new(),
