@@ -687,6 +687,28 @@ fn sort_rows(arity: usize, rows: Vec<Value>, unit: bool) -> Vec<Value> {
 /// Rows of `stride` values: which of `a`'s rows to keep, by whether `b` has them.
 fn flat_merge(stride: usize, a: &[Value], b: &[Value], in_b: bool) -> Vec<Value> {
     let mut res = Vec::new();
+    if a.len() * 16 < b.len() {
+        // Few rows against many: binary search each.
+        let n_b = b.len() / stride;
+        let row_of = |idx: usize| &b[idx * stride..(idx + 1) * stride];
+        for row in a.chunks_exact(stride) {
+            let (mut lo, mut hi) = (0, n_b);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if row_of(mid) < row {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            let pos = lo;
+            let found = pos < n_b && row_of(pos) == row;
+            if found == in_b {
+                res.extend_from_slice(row);
+            }
+        }
+        return res;
+    }
     let mut rest = b.chunks_exact(stride).peekable();
     for row in a.chunks_exact(stride) {
         while rest.peek().is_some_and(|other| *other < row) {
@@ -712,14 +734,56 @@ fn flat_intersect(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
     flat_merge(stride, a, b, true)
 }
 
+/// The sorted union of two sorted, deduplicated sets of rows (a linear merge).
 fn flat_union(stride: usize, a: &[Value], b: &[Value]) -> Vec<Value> {
     if b.is_empty() {
         return a.to_vec();
     }
-    let mut all = a.to_vec();
-    all.extend_from_slice(b);
-    // Canonical rows: an arity-0 set is `[]` or `[0]`.
-    sort_rows(stride, all, false)
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let mut res = Vec::with_capacity(a.len() + b.len());
+    if b.len() * 16 < a.len() {
+        // Few rows into many: copy the runs between their places.
+        let n_a = a.len() / stride;
+        let row_of = |idx: usize| &a[idx * stride..(idx + 1) * stride];
+        let mut start = 0;
+        for row in b.chunks_exact(stride) {
+            let (mut lo, mut hi) = (start, n_a);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if row_of(mid) < row {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            res.extend_from_slice(&a[start * stride..lo * stride]);
+            if lo == n_a || row_of(lo) != row {
+                res.extend_from_slice(row);
+            }
+            start = lo;
+        }
+        res.extend_from_slice(&a[start * stride..]);
+        return res;
+    }
+    let mut left = a.chunks_exact(stride).peekable();
+    let mut right = b.chunks_exact(stride).peekable();
+    loop {
+        match (left.peek(), right.peek()) {
+            (Some(x), Some(y)) => match x.cmp(y) {
+                std::cmp::Ordering::Less => res.extend_from_slice(left.next().unwrap_or(&[])),
+                std::cmp::Ordering::Greater => res.extend_from_slice(right.next().unwrap_or(&[])),
+                std::cmp::Ordering::Equal => {
+                    res.extend_from_slice(left.next().unwrap_or(&[]));
+                    right.next();
+                }
+            },
+            (Some(_), None) => res.extend_from_slice(left.next().unwrap_or(&[])),
+            (None, Some(_)) => res.extend_from_slice(right.next().unwrap_or(&[])),
+            (None, None) => return res,
+        }
+    }
 }
 
 /// Base facts of relations no rule derives, kept as inserted (no copy, no
@@ -791,8 +855,11 @@ impl Stored for FactStore {
         let mut rows = facts.rows.borrow_mut();
         let gone = flat_intersect(stride, delete, &rows);
         let new = flat_minus(stride, insert, &rows);
-        if !gone.is_empty() || !new.is_empty() {
-            *rows = flat_union(stride, &flat_minus(stride, &rows, &gone), &new);
+        if !gone.is_empty() {
+            *rows = flat_minus(stride, &rows, &gone);
+        }
+        if !new.is_empty() {
+            *rows = flat_union(stride, &rows, &new);
         }
         (new, gone)
     }

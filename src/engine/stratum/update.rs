@@ -196,7 +196,7 @@ pub(super) fn update_state<R: Row>(
     let own_idx = |rel: RelId| own.iter().position(|(stored, _, _)| *stored == rel);
 
     let compiled = compile(
-        values, relations, rules, plan, &prior, &shapes, &own, &targets, state,
+        values, relations, rules, plan, &prior, &shapes, &own, &targets,
     );
 
     // 1. Overdelete, against the old state.
@@ -515,7 +515,7 @@ fn recompute<R: Row>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn compile<R: Row>(
+fn compile(
     values: &mut crate::value::ValueStore,
     relations: &[ir::Relation],
     rules: &[ir::Rule],
@@ -524,9 +524,7 @@ fn compile<R: Row>(
     shapes: &[ViewShape],
     own: &[(RelId, ViewId, Vec<usize>)],
     targets: &[Vec<ViewId>],
-    state: &State<R>,
 ) -> Compiled {
-    let _ = state;
     let mut res = Compiled {
         recursive: Vec::new(),
         upstream: Vec::new(),
@@ -697,6 +695,13 @@ fn minus<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
     if b.is_empty() {
         return a.to_vec();
     }
+    if a.len() * 16 < b.len() {
+        return a
+            .iter()
+            .filter(|row| b.binary_search(row).is_err())
+            .copied()
+            .collect();
+    }
     let mut res = Vec::with_capacity(a.len());
     let mut j = 0;
     for row in a {
@@ -712,6 +717,13 @@ fn minus<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
 }
 
 fn intersect<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
+    if a.len() * 16 < b.len() {
+        return a
+            .iter()
+            .filter(|row| b.binary_search(row).is_ok())
+            .copied()
+            .collect();
+    }
     let mut res = Vec::new();
     let mut j = 0;
     for row in a {
@@ -728,6 +740,20 @@ fn intersect<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
 /// The sorted union of two sorted, deduplicated slices.
 fn union<R: Ord + Copy>(a: &[R], b: &[R]) -> Vec<R> {
     let mut res = Vec::with_capacity(a.len() + b.len());
+    if b.len() * 16 < a.len() {
+        // Few rows into many: copy the runs between their places.
+        let mut start = 0;
+        for row in b {
+            let pos = start + a[start..].partition_point(|other| other < row);
+            res.extend_from_slice(&a[start..pos]);
+            if a.get(pos) != Some(row) {
+                res.push(*row);
+            }
+            start = pos;
+        }
+        res.extend_from_slice(&a[start..]);
+        return res;
+    }
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
