@@ -305,21 +305,10 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
         None => None,
     };
     if let Some(db) = &db {
-        // A relation the database fills is not empty, whatever the program alone suggests.
-        warnings.retain(|warning| {
-            let filled = warning.code == diagnostic::Code::UnknownRelation
-                && warning
-                    .message
-                    .strip_prefix("relation `")
-                    .and_then(|rest| rest.split_once("` has no facts"))
-                    .is_some_and(|(name, _)| {
-                        name == crate::db::eval::TX_RELATION
-                            || db
-                                .state
-                                .as_ref()
-                                .is_some_and(|state| state.relations.contains_key(name))
-                    });
-            !filled
+        drop_filled_warnings(&mut warnings, |name| {
+            db.state
+                .as_ref()
+                .is_some_and(|state| state.relations.contains_key(name))
         });
     }
     eprint_diagnostics(&sources, &warnings)?;
@@ -338,6 +327,21 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
         }
         Err(diagnostics) => report_failure(&sources, &diagnostics, args.json),
     }
+}
+
+/// Drops the "relation `r` has no facts, rules or input" warnings of the
+/// relations the database fills (`filled(name)`, and always `tx`): the program
+/// alone cannot know they are not empty.
+fn drop_filled_warnings(warnings: &mut Vec<Diagnostic>, filled: impl Fn(&str) -> bool) {
+    warnings.retain(|warning| {
+        let is_filled = warning.code == diagnostic::Code::UnknownRelation
+            && warning
+                .message
+                .strip_prefix("relation `")
+                .and_then(|rest| rest.split_once("` has no facts"))
+                .is_some_and(|(name, _)| name == crate::db::eval::TX_RELATION || filled(name));
+        !is_filled
+    });
 }
 
 /// `run --db` without `-F`: the program over the database alone, from an
@@ -359,19 +363,10 @@ fn run_session(
         // Problems of the database's facts point into the program's text.
         Err(failure) => return report_failure(sources, &failure.diagnostics, args.json),
     };
-    // A relation the database filled is not empty, whatever the program alone suggests.
-    warnings.retain(|warning| {
-        let filled = warning.code == diagnostic::Code::UnknownRelation
-            && warning
-                .message
-                .strip_prefix("relation `")
-                .and_then(|rest| rest.split_once("` has no facts"))
-                .and_then(|(name, _)| program.relation_by_name(name))
-                .is_some_and(|rel| {
-                    session.engine().len(rel) > 0
-                        || program.relation(rel).name == crate::db::eval::TX_RELATION
-                });
-        !filled
+    drop_filled_warnings(&mut warnings, |name| {
+        program
+            .relation_by_name(name)
+            .is_some_and(|rel| session.engine().len(rel) > 0)
     });
     eprint_diagnostics(sources, &warnings)?;
     let options = io::RunOptions {

@@ -14,8 +14,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::db::record::{FactGroup, TxPayload};
+use crate::db::snapshot::{self, Reader, Writer};
 use crate::db::state::HeadRef;
-use crate::db::{AsOf, Failure, eval, snapshot};
+use crate::db::{AsOf, Failure, eval};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::{Change, Engine, EngineError, Limits, UpdateStats};
 use crate::ir::{self, RelId};
@@ -372,23 +373,18 @@ fn list_images(dir: &Path, key: &str) -> Vec<(u64, PathBuf)> {
 }
 
 fn encode_image(session: &Session) -> Vec<u8> {
-    let mut out = Vec::new();
-    let str = |out: &mut Vec<u8>, text: &str| {
-        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
-    };
-    let u64 = |out: &mut Vec<u8>, value: u64| out.extend_from_slice(&value.to_le_bytes());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    str(&mut out, &session.key);
-    u64(&mut out, session.head.seq);
-    str(&mut out, &session.head.hash);
+    let mut out = Writer(Vec::new());
+    out.0.extend_from_slice(MAGIC);
+    out.u16(FORMAT);
+    out.str(&session.key);
+    out.u64(session.head.seq);
+    out.str(&session.head.hash);
     let values = session.engine.values();
-    u64(&mut out, values.n_symbols() as u64);
+    out.u64(values.n_symbols() as u64);
     for id in 0..values.n_symbols() {
-        str(&mut out, values.symbol(id as u32));
+        out.str(values.symbol(id as u32));
     }
-    u64(&mut out, values.n_dyns() as u64);
+    out.u64(values.n_dyns() as u64);
     for id in 0..values.n_dyns() {
         let (tag, bits) = match values.dyn_value(id as Value) {
             Dyn::Sym(v) => (0u8, u64::from(*v)),
@@ -397,46 +393,41 @@ fn encode_image(session: &Session) -> Vec<u8> {
             Dyn::Float(v) => (3, *v),
             Dyn::Time(v) => (4, *v as u64),
         };
-        out.push(tag);
-        u64(&mut out, bits);
+        out.u8(tag);
+        out.u64(bits);
     }
     let program = &session.program;
-    u64(&mut out, program.relations.len() as u64);
+    out.u64(program.relations.len() as u64);
     for (idx, relation) in program.relations.iter().enumerate() {
         let rel = RelId(idx as u32);
-        str(&mut out, &relation.name);
-        u64(&mut out, relation.arity() as u64);
+        out.str(&relation.name);
+        out.u64(relation.arity() as u64);
         let (base, base_unit) = session.engine.base_facts(rel);
-        out.push(u8::from(base_unit));
-        u64(&mut out, base.len() as u64);
-        for value in base {
-            u64(&mut out, value);
-        }
+        out.u8(u8::from(base_unit));
+        write_values(&mut out, &base);
         let n = session.engine.len(rel);
-        out.push(u8::from(relation.arity() == 0 && n > 0));
+        out.u8(u8::from(relation.arity() == 0 && n > 0));
         let mut derived = Vec::with_capacity(n * relation.arity());
         for row in session.engine.rows(rel) {
             derived.extend_from_slice(row);
         }
-        u64(&mut out, derived.len() as u64);
-        for value in derived {
-            u64(&mut out, value);
-        }
+        write_values(&mut out, &derived);
     }
-    let crc = crc32c::crc32c(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+    out.finish()
+}
+
+fn write_values(out: &mut Writer, values: &[Value]) {
+    out.u64(values.len() as u64);
+    out.0.reserve(values.len() * 8);
+    for value in values {
+        out.0.extend_from_slice(&value.to_le_bytes());
+    }
 }
 
 /// Reads an image made by the same program; `None` when damaged or not matching.
 fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -> Option<Session> {
     let bytes = std::fs::read(path).ok()?;
-    let body_len = bytes.len().checked_sub(4)?;
-    let (body, crc) = bytes.split_at(body_len);
-    if crc32c::crc32c(body).to_le_bytes() != crc {
-        return None;
-    }
-    let mut cursor = Cursor(body);
+    let mut cursor = Reader::checked(&bytes)?;
     if cursor.take(MAGIC.len())? != MAGIC || cursor.u16()? != FORMAT || cursor.str()? != key {
         return None;
     }
@@ -445,16 +436,16 @@ fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -
         hash: cursor.str()?,
     };
     let mut values = ValueStore::default();
-    let n_symbols = cursor.count()?;
+    let n_symbols = cursor.len()?;
     for id in 0..n_symbols {
         let text = cursor.str()?;
         if values.intern(&text) as usize != id {
             return None;
         }
     }
-    let n_dyns = cursor.count()?;
+    let n_dyns = cursor.len()?;
     for id in 0..n_dyns {
-        let tag = cursor.take(1)?[0];
+        let tag = cursor.u8()?;
         let bits = cursor.u64()?;
         let value = match tag {
             0 => Dyn::Sym(u32::try_from(bits).ok()?),
@@ -468,7 +459,7 @@ fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -
             return None;
         }
     }
-    if cursor.count()? != program.relations.len() {
+    if cursor.len()? != program.relations.len() {
         return None;
     }
     let mut base = Vec::new();
@@ -478,10 +469,10 @@ fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -
             return None;
         }
         let rel = RelId(idx as u32);
-        let base_unit = cursor.take(1)?[0] != 0;
+        let base_unit = cursor.u8()? != 0;
         let rows = cursor.values()?;
         base.push((rel, rows, base_unit));
-        let unit = cursor.take(1)?[0] != 0;
+        let unit = cursor.u8()? != 0;
         let rows = cursor.values()?;
         derived.push((rel, rows, unit));
     }
@@ -496,41 +487,4 @@ fn read_image(path: &Path, program: &ir::Program, key: &str, newest: &HeadRef) -
         head,
         newest: newest.clone(),
     })
-}
-
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn count(&mut self) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        (n <= self.0.len()).then_some(n)
-    }
-    fn str(&mut self) -> Option<String> {
-        let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
-    }
-    fn values(&mut self) -> Option<Vec<Value>> {
-        let n = self.count()?;
-        let bytes = self.take(n.checked_mul(8)?)?;
-        Some(
-            bytes
-                .chunks_exact(8)
-                .map(|chunk| u64::from_le_bytes(chunk.try_into().expect("8 bytes")))
-                .collect(),
-        )
-    }
 }

@@ -130,18 +130,11 @@ pub fn encode(state: &State) -> Vec<u8> {
             out.u64(*seq);
         }
     }
-    let crc = crc32c::crc32c(&out.0);
-    out.0.extend_from_slice(&crc.to_le_bytes());
-    out.0
+    out.finish()
 }
 
 pub fn decode(bytes: &[u8]) -> Option<State> {
-    let body_len = bytes.len().checked_sub(4)?;
-    let (body, crc) = bytes.split_at(body_len);
-    if crc32c::crc32c(body).to_le_bytes() != crc {
-        return None;
-    }
-    let mut input = Reader(body);
+    let mut input = Reader::checked(bytes)?;
     if input.take(MAGIC.len())? != MAGIC || input.u16()? != FORMAT {
         return None;
     }
@@ -207,21 +200,28 @@ pub fn decode(bytes: &[u8]) -> Option<State> {
     })
 }
 
-struct Writer(Vec<u8>);
+/// Little-endian integers and length-prefixed strings, for snapshots and images.
+pub(crate) struct Writer(pub Vec<u8>);
 
 impl Writer {
-    fn u8(&mut self, value: u8) {
+    pub fn u8(&mut self, value: u8) {
         self.0.push(value);
     }
-    fn u16(&mut self, value: u16) {
+    pub fn u16(&mut self, value: u16) {
         self.0.extend_from_slice(&value.to_le_bytes());
     }
-    fn u64(&mut self, value: u64) {
+    pub fn u64(&mut self, value: u64) {
         self.0.extend_from_slice(&value.to_le_bytes());
     }
-    fn str(&mut self, text: &str) {
+    pub fn str(&mut self, text: &str) {
         self.0.extend_from_slice(&(text.len() as u32).to_le_bytes());
         self.0.extend_from_slice(text.as_bytes());
+    }
+    /// A CRC32C of everything written so far, appended: the file is complete.
+    pub fn finish(mut self) -> Vec<u8> {
+        let crc = crc32c::crc32c(&self.0);
+        self.0.extend_from_slice(&crc.to_le_bytes());
+        self.0
     }
     fn opt(&mut self, text: Option<&str>) {
         match text {
@@ -234,10 +234,17 @@ impl Writer {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+/// Reads what [`Writer`] wrote; every read is bounds-checked (`None` when short).
+pub(crate) struct Reader<'a>(pub &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    /// The body of a file [`Writer::finish`] made, when its CRC matches.
+    pub fn checked(bytes: &'a [u8]) -> Option<Reader<'a>> {
+        let body_len = bytes.len().checked_sub(4)?;
+        let (body, crc) = bytes.split_at(body_len);
+        (crc32c::crc32c(body).to_le_bytes() == crc).then_some(Reader(body))
+    }
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -245,23 +252,34 @@ impl<'a> Reader<'a> {
         self.0 = rest;
         Some(head)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Option<u16> {
+    pub fn u16(&mut self) -> Option<u16> {
         Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
     /// A count, bounded by the bytes left so a damaged count cannot allocate wildly.
-    fn len(&mut self) -> Option<usize> {
+    pub fn len(&mut self) -> Option<usize> {
         let n = usize::try_from(self.u64()?).ok()?;
         (n <= self.0.len()).then_some(n)
     }
-    fn str(&mut self) -> Option<String> {
+    pub fn str(&mut self) -> Option<String> {
         let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+    /// A count of `u64` values, then the values.
+    pub fn values(&mut self) -> Option<Vec<u64>> {
+        let n = self.len()?;
+        let bytes = self.take(n.checked_mul(8)?)?;
+        Some(
+            bytes
+                .chunks_exact(8)
+                .map(|chunk| u64::from_le_bytes(chunk.try_into().expect("8 bytes")))
+                .collect(),
+        )
     }
     fn opt(&mut self) -> Option<Option<String>> {
         match self.u8()? {
