@@ -218,6 +218,9 @@ fn print_recorded(dir: &Path, recorded: &db::Recorded) -> std::io::Result<()> {
             },
             head.describe()
         )),
+        None if recorded.already_live == 0 => {
+            text.push_str("nothing to record: the input holds no facts\n")
+        }
         None => text.push_str(&format!(
             "nothing new to record: all {} facts are already present\n",
             recorded.already_live
