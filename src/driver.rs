@@ -56,8 +56,25 @@ pub fn compile_text(name: &str, text: &str) -> Result<Compiled, Failed> {
     compile(sources, root)
 }
 
-fn compile(mut sources: SourceMap, root: crate::source::FileId) -> Result<Compiled, Failed> {
-    let (files, mut diagnostics) = syntax::parse_with_includes(&mut sources, root);
+/// Parses and checks a program given as text whose `.include`s may name the
+/// rule sets built into the binary (`schema.dl`, `genealogy.dl`, ...; see
+/// [`crate::rules`]), as the trace and recall commands do.
+pub fn compile_with_shipped_rules(name: &str, text: &str) -> Result<Compiled, Failed> {
+    let mut sources = SourceMap::default();
+    let root = sources.add(name, None, text);
+    compile_in(sources, root, crate::rules::SHIPPED)
+}
+
+fn compile(sources: SourceMap, root: crate::source::FileId) -> Result<Compiled, Failed> {
+    compile_in(sources, root, &[])
+}
+
+fn compile_in(
+    mut sources: SourceMap,
+    root: crate::source::FileId,
+    library: &[(&str, &str)],
+) -> Result<Compiled, Failed> {
+    let (files, mut diagnostics) = syntax::parse_with_library(&mut sources, root, library);
     if diagnostic::has_errors(&diagnostics) {
         return Err(Failed {
             sources,

@@ -33,10 +33,25 @@ pub fn parse_with_includes(
     sources: &mut SourceMap,
     root: FileId,
 ) -> (Vec<(FileId, ast::Program)>, Vec<Diagnostic>) {
+    parse_with_library(sources, root, &[])
+}
+
+/// As [`parse_with_includes`], and an `.include` in a text with no file (a
+/// shipped rule set, or text given on the command line) first looks for the
+/// written name among `library` (name, text): the rule sets built into the binary.
+pub fn parse_with_library(
+    sources: &mut SourceMap,
+    root: FileId,
+    library: &[(&str, &str)],
+) -> (Vec<(FileId, ast::Program)>, Vec<Diagnostic>) {
     let mut loader = Loader {
         files: Vec::new(),
         diagnostics: Vec::new(),
         by_path: FxHashMap::default(),
+        library: library
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect(),
     };
     if let Some(path) = &sources.file(root).path {
         loader.by_path.insert(canonical(path), root);
@@ -51,6 +66,8 @@ struct Loader {
     diagnostics: Vec<Diagnostic>,
     /// Every file read so far, by canonical path, so each is parsed once.
     by_path: FxHashMap<PathBuf, FileId>,
+    /// Texts built into the binary, by the name an `.include` writes.
+    library: Vec<(String, String)>,
 }
 
 /// An include on the current chain: the file and the directive that entered it.
@@ -73,6 +90,27 @@ impl Loader {
                 continue;
             };
             stack.last_mut().expect("pushed above").directive = Some(include.span);
+            if sources.file(file).path.is_none()
+                && let Some((name, text)) = self
+                    .library
+                    .iter()
+                    .find(|(name, _)| *name == include.path)
+                    .cloned()
+            {
+                // A built-in rule set: keyed by a path no real file can have.
+                let key = PathBuf::from(format!("<built-in>/{name}"));
+                if let Some(&seen) = self.by_path.get(&key) {
+                    if let Some(idx) = stack.iter().position(|entry| entry.file == seen) {
+                        self.diagnostics
+                            .push(cycle(sources, &stack[idx..], seen, include.span));
+                    }
+                    continue;
+                }
+                let included = sources.add(format!("rules/{name}"), None, text);
+                self.by_path.insert(key, included);
+                self.visit(sources, included, stack);
+                continue;
+            }
             let resolved = base.join(&include.path);
             let key = canonical(&resolved);
             if let Some(&seen) = self.by_path.get(&key) {
