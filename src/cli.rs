@@ -16,6 +16,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod database;
+mod policy;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -88,6 +89,9 @@ enum Command {
     Log(database::LogArgs),
     /// Every assertion and retraction of one fact
     History(database::HistoryArgs),
+    /// Compare versions of a rule set on the same data (change control)
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Check every frame, the sequence and the whole hash chain of the journal
     ///
     /// Prints the head (sequence and SHA-256). On failure names the first bad record, its byte
@@ -239,6 +243,7 @@ pub fn main() -> ExitCode {
         Command::Log(args) => database::log(&args),
         Command::History(args) => database::history(&args),
         Command::Verify(args) => database::verify(&args),
+        Command::Policy(command) => policy::run(&command),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
     };
     match res {

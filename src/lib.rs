@@ -15,6 +15,7 @@ pub mod io;
 pub mod ir;
 pub mod journal;
 pub mod plan;
+pub mod policy_diff;
 pub mod rules;
 pub mod source;
 pub mod syntax;

@@ -709,3 +709,46 @@ fn an_image_of_a_program_gives_the_same_answers() {
     assert_eq!(descendants(dir, &["-F", "empty"]), after);
     assert_eq!(descendants(dir, &["--as-of", "1"]), before);
 }
+
+#[test]
+fn policy_diff_shows_lots_entering_and_leaving_the_scope() {
+    let tmp = database();
+    let dir = tmp.path();
+    write(
+        dir,
+        "v1.dl",
+        ".policy \"scope\" version \"1.0.0\"\n.decl consumed(lot: symbol, batch: symbol)\n.decl scope(lot: symbol)\nscope(b) :- consumed(\"L-1\", b).\nscope(c) :- scope(b), consumed(b, c).\n",
+    );
+    write(
+        dir,
+        "v2.dl",
+        ".policy \"scope\" version \"2.0.0\"\n.decl consumed(lot: symbol, batch: symbol)\n.decl scope(lot: symbol)\nscope(b) :- consumed(\"L-1\", b).\nscope(b) :- consumed(\"L-2\", b).\nscope(x) :- consumed(x, \"B-1\").\n",
+    );
+    let out = tracelog(dir)
+        .args(["policy", "diff", "v1.dl", "v2.dl", "--db", "db", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    // v1: B-1 and P-9 (through B-1). v2: B-1, and the lots that went into B-1.
+    let scope = &doc["relations"][0];
+    assert_eq!(scope["relation"], "scope");
+    assert_eq!(scope["appeared"], serde_json::json!([["L-1"], ["L-2"]]));
+    assert_eq!(scope["disappeared"], serde_json::json!([["P-9"]]));
+    assert_eq!(scope["unchanged"], 1);
+    assert_eq!(doc["old"][0]["version"], "1.0.0");
+    assert_eq!(doc["new"][0]["version"], "2.0.0");
+    assert_eq!(doc["new"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(doc["journal"]["seq"], 1);
+    tracelog(dir)
+        .args(["policy", "diff", "v1.dl", "v2.dl", "--db", "db"])
+        .assert()
+        .success()
+        .stdout(contains("scope: 2 appeared, 1 disappeared, 1 unchanged"))
+        .stdout(contains("| -      | P-9 |"))
+        .stdout(contains("new: v2.dl scope 2.0.0 sha256"));
+}
