@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod driver;
 pub mod engine;
 pub mod generate;
+pub mod import;
 pub mod io;
 pub mod ir;
 pub mod journal;
