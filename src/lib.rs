@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod db;
+pub mod demo_data;
 pub mod diagnostic;
 pub mod driver;
 pub mod engine;
