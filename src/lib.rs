@@ -7,10 +7,12 @@
 pub mod check;
 pub mod cli;
 pub mod db;
+pub mod demo_data;
 pub mod diagnostic;
 pub mod driver;
 pub mod engine;
 pub mod generate;
+pub mod import;
 pub mod io;
 pub mod ir;
 pub mod journal;
