@@ -2,9 +2,6 @@
 //! row, or JSON Lines) recorded in the database, one transaction per file.
 //! The work is done by [`crate::import::plant`]; this prints and picks the
 //! exit code.
-//!
-//! Wiring (in src/cli.rs): `mod import_csv;` and an `import` subcommand whose
-//! `csv` variant holds [`CsvArgs`] and calls [`csv`].
 
 use std::path::PathBuf;
 

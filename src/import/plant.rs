@@ -326,6 +326,9 @@ fn declared_columns(rel: &RelationSchema) -> String {
         .join(",")
 }
 
+/// Column names that do not fit a relation: missing, extra, repeated.
+type ColumnMismatch = (Vec<String>, Vec<String>, Vec<String>);
+
 /// Maps the names of a header (CSV) or of an object's keys (JSONL) to the
 /// relation's columns: for each name its column index, or `None` for an extra
 /// name that is ignored. Errors name the missing and extra columns.
@@ -333,7 +336,7 @@ fn match_columns<'a>(
     rel: &RelationSchema,
     names: impl Iterator<Item = &'a str>,
     ignore_extra: bool,
-) -> Result<Vec<Option<usize>>, (Vec<String>, Vec<String>, Vec<String>)> {
+) -> Result<Vec<Option<usize>>, ColumnMismatch> {
     let mut mapping = Vec::new();
     let mut seen = vec![false; rel.columns.len()];
     let mut extra = Vec::new();
