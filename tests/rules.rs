@@ -11,7 +11,7 @@ use tracelog::engine::{Engine, Limits};
 use tracelog::ir::Const;
 
 /// The rule sets the project ships.
-const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl"];
+const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl"];
 
 #[test]
 fn every_rule_set_checks_cleanly_and_declares_a_policy() {
@@ -224,4 +224,185 @@ trace_seed("R1"). trace_seed("F2").
         strs(&["F2 | B1", "F2 | R1", "F2 | R2", "F2 | R3"])
     );
     assert_eq!(run.rows("raw_ancestor"), strs(&["F2 | R1", "F2 | R2", "F2 | R3"]));
+}
+
+// ---------------------------------------------------------------- exposure
+
+/// Items s1 (lot L) and u1 (lot M) are packed in CASE1, CASE1 on PAL1; PAL1 is
+/// shipped to DC1 and received there; PAL1 is unpacked with a DELETE naming no
+/// children (CASE1 leaves it), s1 is taken out of CASE1; CASE1 (with u1 only)
+/// goes on to STORE1, s1 alone to STORE2, the empty PAL1 to DC9. Lot L is also
+/// shipped in bulk by plant data (SH9). SHIPX (s2 to DC_X) was retracted.
+const EXPOSURE: &str = r#"
+lot_of("s1", "L"). lot_of("s2", "L"). lot_of("u1", "M").
+location("STORE1", "PARTY_STORE", "Store 1", "Springfield", "US").
+event("AGG1", "aggregation", "add", "2026-03-01T10:00:00Z", "+00:00", "packing", "", "", "PLANT").
+ev_obj("AGG1", "parent", "CASE1"). ev_obj("AGG1", "child", "s1"). ev_obj("AGG1", "child", "u1").
+event("AGG2", "aggregation", "add", "2026-03-01T11:00:00Z", "+00:00", "loading", "", "", "PLANT").
+ev_obj("AGG2", "parent", "PAL1"). ev_obj("AGG2", "child", "CASE1").
+event("SHIP1", "object", "observe", "2026-03-02T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIP1", "subject", "PAL1").
+ev_src("SHIP1", "location", "PLANT"). ev_dst("SHIP1", "location", "DC1"). ev_dst("SHIP1", "owning_party", "PARTY_DC").
+event("RCV1", "object", "observe", "2026-03-03T08:00:00Z", "+00:00", "receiving", "in_progress", "", "DC1").
+ev_obj("RCV1", "subject", "PAL1").
+// Unpacking: no children named, so every current child (CASE1) leaves PAL1.
+event("AGG3", "aggregation", "delete", "2026-03-03T09:00:00Z", "+00:00", "unpacking", "", "", "DC1").
+ev_obj("AGG3", "parent", "PAL1").
+event("AGG4", "aggregation", "delete", "2026-03-03T10:00:00Z", "+00:00", "unpacking", "", "", "DC1").
+ev_obj("AGG4", "parent", "CASE1"). ev_obj("AGG4", "child", "s1").
+// No source location (the business location DC1 stands in), no party (STORE1's master data gives it).
+event("SHIP2", "object", "observe", "2026-03-04T08:00:00Z", "+00:00", "shipping", "in_transit", "", "DC1").
+ev_obj("SHIP2", "subject", "CASE1"). ev_dst("SHIP2", "location", "STORE1").
+event("SHIP3", "object", "observe", "2026-03-04T09:00:00Z", "+00:00", "shipping", "in_transit", "", "DC1").
+ev_obj("SHIP3", "subject", "s1").
+ev_src("SHIP3", "location", "DC1"). ev_dst("SHIP3", "location", "STORE2"). ev_dst("SHIP3", "owning_party", "PARTY_S2").
+event("SHIP4", "object", "observe", "2026-03-05T08:00:00Z", "+00:00", "shipping", "in_transit", "", "DC1").
+ev_obj("SHIP4", "subject", "PAL1"). ev_dst("SHIP4", "location", "DC9").
+event("SHIPX", "object", "observe", "2026-03-05T09:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIPX", "subject", "s2"). ev_dst("SHIPX", "location", "DC_X").
+ev_error("SHIPX", "2026-03-06T08:00:00Z", "incorrect_data", "").
+shipment("SH9", "PLANT", "CUST", "PARTY_C", "2026-03-06T08:00:00Z", "bol-9").
+ship_line("SH9", "L", 10.0, "KGM").
+trace_seed("L"). trace_seed("u1").
+"#;
+
+#[test]
+fn exposure_containment_over_time() {
+    let run = Run::new("exposure.dl", EXPOSURE);
+    // s1 leaves CASE1 at AGG4; u1 never does (open end); CASE1 leaves PAL1 at
+    // AGG3, the DELETE with no children.
+    assert_eq!(
+        run.rows("contained"),
+        strs(&[
+            "CASE1 | s1 | 2026-03-01T10:00:00Z | 2026-03-03T10:00:00Z",
+            "CASE1 | u1 | 2026-03-01T10:00:00Z | 9999-12-31T23:59:59Z",
+            "PAL1 | CASE1 | 2026-03-01T11:00:00Z | 2026-03-03T09:00:00Z",
+        ])
+    );
+    // Sources fall back to the business location, parties to the location's
+    // master data, else ""; SHIPX is retracted.
+    assert_eq!(
+        run.rows("shipped"),
+        strs(&[
+            "SHIP1 | PLANT | DC1 | PARTY_DC | 2026-03-02T08:00:00Z",
+            "SHIP2 | DC1 | STORE1 | PARTY_STORE | 2026-03-04T08:00:00Z",
+            "SHIP3 | DC1 | STORE2 | PARTY_S2 | 2026-03-04T09:00:00Z",
+            "SHIP4 | DC1 | DC9 |  | 2026-03-05T08:00:00Z",
+            "SH9 | PLANT | CUST | PARTY_C | 2026-03-06T08:00:00Z",
+        ])
+    );
+    // SHIP1 and RCV1 (before the unpacking) carry the whole nest; SHIP2 carries
+    // CASE1 with u1 only; SHIP4 carries the empty pallet.
+    let carried: Vec<String> = run
+        .rows("carried")
+        .into_iter()
+        .map(|row| row.rsplit_once(" | ").unwrap().0.to_string())
+        .collect();
+    assert_eq!(
+        carried,
+        strs(&[
+            "RCV1 | CASE1 | PAL1",
+            "RCV1 | PAL1 | PAL1",
+            "RCV1 | s1 | PAL1",
+            "RCV1 | u1 | PAL1",
+            "SH9 | L | L",
+            "SHIP1 | CASE1 | PAL1",
+            "SHIP1 | PAL1 | PAL1",
+            "SHIP1 | s1 | PAL1",
+            "SHIP1 | u1 | PAL1",
+            "SHIP2 | CASE1 | CASE1",
+            "SHIP2 | u1 | CASE1",
+            "SHIP3 | s1 | s1",
+            "SHIP4 | PAL1 | PAL1",
+        ])
+    );
+}
+
+#[test]
+fn exposure_reaches_locations_and_parties_through_containers() {
+    let run = Run::new("exposure.dl", EXPOSURE);
+    // L (0) -> s1, s2 (1, lot_of); s1 was in CASE1 (2), CASE1 on PAL1 (3).
+    // u1 (0) was in CASE1 (1), on PAL1 (2).
+    assert_eq!(
+        run.rows("exposed_object"),
+        strs(&[
+            "L | L | 0",
+            "L | s1 | 1",
+            "L | s2 | 1",
+            "L | CASE1 | 2",
+            "L | PAL1 | 3",
+            "u1 | u1 | 0",
+            "u1 | CASE1 | 1",
+            "u1 | PAL1 | 2",
+        ])
+    );
+    // L: SH9 takes L itself to CUST (hop 1); s1 (hop 1) reaches DC1 in PAL1
+    // (SHIP1, RCV1) and STORE2 alone (SHIP3), hop 2. Not STORE1: s1 had left
+    // CASE1 before SHIP2. Not DC9: PAL1 was empty. Not DC_X: retracted.
+    // u1: DC1 in PAL1, STORE1 in CASE1 (hop 1).
+    assert_eq!(
+        run.rows("exposed_location"),
+        strs(&[
+            "L | CUST | 1",
+            "L | DC1 | 2",
+            "L | STORE2 | 2",
+            "u1 | DC1 | 1",
+            "u1 | STORE1 | 1",
+        ])
+    );
+    assert_eq!(
+        run.rows("exposed_party"),
+        strs(&[
+            "L | PARTY_C | 1",
+            "L | PARTY_DC | 2",
+            "L | PARTY_S2 | 2",
+            "u1 | PARTY_DC | 1",
+            "u1 | PARTY_STORE | 1",
+        ])
+    );
+    assert_eq!(
+        run.rows("exposed_shipment"),
+        strs(&[
+            "L | SH9 | L | L",
+            "L | SHIP1 | s1 | PAL1",
+            "L | SHIP3 | s1 | s1",
+            "u1 | SHIP1 | u1 | PAL1",
+            "u1 | SHIP2 | u1 | CASE1",
+        ])
+    );
+}
+
+#[test]
+fn exposure_equipment_runs_between_full_cleanings() {
+    // LINE1 runs P1, P2, then a changeover cleaning (not full), P3, a full
+    // cleaning, P4; P5 runs alone on LINE2.
+    let run = Run::new(
+        "exposure.dl",
+        r#"
+equip_use("LINE1", "P1", "2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z").
+equip_use("LINE1", "P2", "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z").
+cleaning("LINE1", "2026-03-01T11:30:00Z", "changeover").
+equip_use("LINE1", "P3", "2026-03-01T12:00:00Z", "2026-03-01T13:00:00Z").
+cleaning("LINE1", "2026-03-01T13:30:00Z", "full").
+equip_use("LINE1", "P4", "2026-03-01T14:00:00Z", "2026-03-01T15:00:00Z").
+equip_use("LINE2", "P5", "2026-03-01T16:00:00Z", "2026-03-01T17:00:00Z").
+produce("P1", "E1", 1.0, "KGM", "2026-03-01T09:00:00Z").
+produce("P2", "E2", 1.0, "KGM", "2026-03-01T11:00:00Z").
+produce("P3", "E3", 1.0, "KGM", "2026-03-01T13:00:00Z").
+produce("P4", "E4", 1.0, "KGM", "2026-03-01T15:00:00Z").
+produce("P5", "E5", 1.0, "KGM", "2026-03-01T17:00:00Z").
+trace_seed("E2"). trace_seed("E4").
+"#,
+    );
+    // P1, P2, P3 share LINE1 (the changeover is not a full cleaning); the full
+    // cleaning at 13:30 separates P4 from all of them; P5 ran on LINE2 alone.
+    assert_eq!(
+        run.rows("equip_shared"),
+        strs(&["E1 | E2 | LINE1", "E1 | E3 | LINE1", "E2 | E3 | LINE1"])
+    );
+    // E2 shares with E1 (before it) and E3 (after it); E4 with nothing.
+    assert_eq!(
+        run.rows("equip_exposed"),
+        strs(&["E2 | E1 | LINE1", "E2 | E3 | LINE1"])
+    );
 }
