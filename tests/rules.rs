@@ -11,7 +11,7 @@ use tracelog::engine::{Engine, Limits};
 use tracelog::ir::Const;
 
 /// The rule sets the project ships.
-const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl"];
+const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl", "recall.dl"];
 
 #[test]
 fn every_rule_set_checks_cleanly_and_declares_a_policy() {
@@ -404,5 +404,104 @@ trace_seed("E2"). trace_seed("E4").
     assert_eq!(
         run.rows("equip_exposed"),
         strs(&["E2 | E1 | LINE1", "E2 | E3 | LINE1"])
+    );
+}
+
+// ---------------------------------------------------------------- recall
+
+/// Raw lot R goes into F1 (batch B1); B3 ran on LINE after B1 with no full
+/// cleaning (F3 shares the line), B4 after a full cleaning (F4 does not); F2
+/// comes from another lot. Item c1 belongs to F1; pallet PAL7 holds 5 cases of
+/// F1 (class level) when SHIPA takes it to DC1. Plant shipments SH1 (F1 and F2
+/// to CUST), SH2 (F3 to CUST, the same quantity as F1 on SH1), SH3 (F4); SHIPB
+/// takes 2 cases of F3 (class level) to STORE.
+const RECALL: &str = r#"
+consume("B1", "R", 100.0, "KGM", "2026-03-01T08:00:00Z").
+produce("B1", "F1", 10.0, "CS", "2026-03-01T09:00:00Z").
+consume("B2", "R2", 50.0, "KGM", "2026-03-01T08:00:00Z").
+produce("B2", "F2", 11.0, "CS", "2026-03-01T09:00:00Z").
+produce("B3", "F3", 8.0, "CS", "2026-03-01T11:00:00Z").
+produce("B4", "F4", 5.0, "CS", "2026-03-01T13:00:00Z").
+equip_use("LINE", "B1", "2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z").
+equip_use("LINE", "B3", "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z").
+cleaning("LINE", "2026-03-01T11:30:00Z", "full").
+equip_use("LINE", "B4", "2026-03-01T12:00:00Z", "2026-03-01T13:00:00Z").
+lot_of("c1", "F1").
+event("AGG7", "aggregation", "add", "2026-03-02T08:00:00Z", "+00:00", "packing", "", "", "PLANT").
+ev_obj("AGG7", "parent", "PAL7"). ev_qty("AGG7", "child", "F1", 5.0, "CS").
+event("SHIPA", "object", "observe", "2026-03-03T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIPA", "subject", "PAL7"). ev_dst("SHIPA", "location", "DC1"). ev_dst("SHIPA", "owning_party", "PD").
+event("SHIPB", "object", "observe", "2026-03-03T09:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_qty("SHIPB", "subject", "F3", 2.0, "CS"). ev_dst("SHIPB", "location", "STORE"). ev_dst("SHIPB", "owning_party", "PS").
+shipment("SH1", "PLANT", "CUST", "PC", "2026-03-04T08:00:00Z", "bol-1").
+ship_line("SH1", "F1", 6.0, "CS"). ship_line("SH1", "F2", 4.0, "CS").
+shipment("SH2", "PLANT", "CUST", "PC", "2026-03-04T09:00:00Z", "bol-2").
+ship_line("SH2", "F3", 6.0, "CS").
+shipment("SH3", "PLANT", "CUST2", "PX", "2026-03-04T10:00:00Z", "bol-3").
+ship_line("SH3", "F4", 5.0, "CS").
+inventory("F1", "PLANT", 10.0, "CS", "2026-03-01T09:00:00Z").
+inventory("F1", "PLANT", 4.0, "CS", "2026-03-05T08:00:00Z").
+inventory("F2", "PLANT", 7.0, "CS", "2026-03-05T08:00:00Z").
+inventory("F3", "PLANT", 0.0, "CS", "2026-03-05T08:00:00Z").
+inventory("F4", "DC2", 5.0, "CS", "2026-03-05T08:00:00Z").
+inventory("R", "PLANT", 1.0, "KGM", "2026-03-05T08:00:00Z").
+trace_seed("R").
+"#;
+
+#[test]
+fn recall_scope_from_a_raw_lot() {
+    let run = Run::new("recall.dl", RECALL);
+    // R (seed) -> F1 (B1) -> c1 (lot_of); F1 shares LINE with F3 (no full
+    // cleaning between B1 and B3); PAL7 held F1. Not F2 (other input), not F4
+    // (full cleaning before B4).
+    assert_eq!(run.rows("affected_lot"), strs(&["F1", "F3", "R"]));
+    assert_eq!(run.rows("affected_item"), strs(&["c1"]));
+    assert_eq!(run.rows("affected_container"), strs(&["PAL7"]));
+    // Only the affected lines: F1 on SH1 (not F2), F3 on SH2, the pallet on
+    // SHIPA (one instance: 1 EA), 2 CS of F3 on SHIPB. SH3 carried F4 only.
+    assert_eq!(
+        run.rows("affected_ship_line"),
+        strs(&[
+            "SH1 | F1 | 6.0 | CS",
+            "SH2 | F3 | 6.0 | CS",
+            "SHIPA | PAL7 | 1.0 | EA",
+            "SHIPB | F3 | 2.0 | CS",
+        ])
+    );
+    // PC got 6 + 6 CS at CUST (two lines of the same quantity both count).
+    assert_eq!(
+        run.rows("affected_consignee"),
+        strs(&[
+            "PC | CUST | CS | 12.0",
+            "PD | DC1 | EA | 1.0",
+            "PS | STORE | CS | 2.0",
+        ])
+    );
+    // Latest records: F1 4 CS (not the older 10), R 1 KGM; F3 is at 0 (nothing
+    // to hold). F2 and F4 are outside the scope and may move.
+    assert_eq!(
+        run.rows("hold_inventory"),
+        strs(&["F1 | PLANT | 4.0 | CS", "R | PLANT | 1.0 | KGM"])
+    );
+    assert_eq!(
+        run.rows("free_inventory"),
+        strs(&["F2 | PLANT | 7.0 | CS", "F4 | DC2 | 5.0 | CS"])
+    );
+    // 3 lots, 1 item, 1 container, 4 shipments, 3 consignee sites.
+    assert_eq!(run.rows("recall_summary"), strs(&["3 | 1 | 1 | 4 | 3"]));
+}
+
+#[test]
+fn recall_without_equipment_and_from_several_seeds() {
+    // Without shared equipment F3 leaves the scope; a second seed (F4) adds
+    // its own lot and its line on SH3.
+    let run = Run::new(
+        "recall.dl",
+        &format!("{RECALL}\nrecall_no_equipment().\ntrace_seed(\"F4\").\n"),
+    );
+    assert_eq!(run.rows("affected_lot"), strs(&["F1", "F4", "R"]));
+    assert_eq!(
+        run.rows("affected_consignee"),
+        strs(&["PC | CUST | CS | 6.0", "PD | DC1 | EA | 1.0", "PX | CUST2 | CS | 5.0"])
     );
 }
