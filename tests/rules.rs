@@ -11,7 +11,7 @@ use tracelog::engine::{Engine, Limits};
 use tracelog::ir::Const;
 
 /// The rule sets the project ships.
-const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl", "recall.dl"];
+const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl", "recall.dl", "audit.dl"];
 
 #[test]
 fn every_rule_set_checks_cleanly_and_declares_a_policy() {
@@ -504,4 +504,175 @@ fn recall_without_equipment_and_from_several_seeds() {
         run.rows("affected_consignee"),
         strs(&["PC | CUST | CS | 6.0", "PD | DC1 | EA | 1.0", "PX | CUST2 | CS | 5.0"])
     );
+}
+
+// ---------------------------------------------------------------- audit
+
+#[test]
+fn audit_shipments_without_receipts_and_unattributed_events() {
+    let run = Run::new(
+        "audit.dl",
+        r#"
+// SHIP1 is received (RCV1 names PAL1 a day later).
+event("SHIP1", "object", "observe", "2026-03-02T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIP1", "subject", "PAL1"). ev_src("SHIP1", "location", "PLANT"). ev_dst("SHIP1", "location", "DC1").
+event("RCV1", "object", "observe", "2026-03-03T08:00:00Z", "+00:00", "receiving", "in_progress", "", "DC1").
+ev_obj("RCV1", "subject", "PAL1").
+// SHIP2: no receipt, no source, no location at all.
+event("SHIP2", "object", "observe", "2026-03-04T08:00:00Z", "+00:00", "shipping", "in_transit", "", "").
+ev_obj("SHIP2", "subject", "CASE2"). ev_dst("SHIP2", "location", "STORE").
+// SHIP3 is received through its bill of lading (RCV3 names another object).
+event("SHIP3", "object", "observe", "2026-03-05T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIP3", "subject", "X3"). ev_src("SHIP3", "location", "PLANT"). ev_dst("SHIP3", "location", "DC1").
+ev_biztx("SHIP3", "bol", "B3").
+event("RCV3", "object", "observe", "2026-03-06T08:00:00Z", "+00:00", "receiving", "in_progress", "", "DC1").
+ev_obj("RCV3", "subject", "Y3"). ev_biztx("RCV3", "bol", "B3").
+// SHIP4: no destination, no receipt.
+event("SHIP4", "object", "observe", "2026-03-07T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_obj("SHIP4", "subject", "X4"). ev_src("SHIP4", "location", "PLANT").
+// RCV5: received nowhere. OBS6 has a read point: attributed.
+event("RCV5", "object", "observe", "2026-03-08T08:00:00Z", "+00:00", "receiving", "in_progress", "", "").
+ev_obj("RCV5", "subject", "X5").
+event("OBS6", "object", "observe", "2026-03-08T09:00:00Z", "+00:00", "storing", "", "RP6", "").
+ev_obj("OBS6", "subject", "X5").
+// Plant data: SH1 has a receipt, SH2 none.
+shipment("SH1", "PLANT", "CUST", "PC", "2026-03-06T08:00:00Z", "bol-1").
+receipt("RC1", "SH1", "CUST", "PLANT", "2026-03-07T08:00:00Z").
+shipment("SH2", "PLANT", "CUST", "PC", "2026-03-06T09:00:00Z", "bol-2").
+"#,
+    );
+    assert_eq!(
+        run.rows("shipment_without_receipt"),
+        strs(&[
+            "SH2 | CUST | 2026-03-06T09:00:00Z",
+            "SHIP2 | STORE | 2026-03-04T08:00:00Z",
+            "SHIP4 |  | 2026-03-07T08:00:00Z",
+        ])
+    );
+    // SHIP2 has neither read point nor business location nor source; SHIP4 no
+    // destination; RCV5 no location of any kind.
+    assert_eq!(
+        run.rows("unattributed_event"),
+        strs(&[
+            "RCV5 | no_location",
+            "RCV5 | no_receiving_location",
+            "SHIP2 | no_location",
+            "SHIP2 | no_source",
+            "SHIP4 | no_destination",
+        ])
+    );
+}
+
+#[test]
+fn audit_objects_with_no_origin() {
+    let run = Run::new(
+        "audit.dl",
+        r#"
+event("COM1", "object", "add", "2026-03-01T08:00:00Z", "+00:00", "commissioning", "active", "", "PLANT").
+ev_obj("COM1", "subject", "i1").
+event("AGG1", "aggregation", "add", "2026-03-01T09:00:00Z", "+00:00", "packing", "", "", "PLANT").
+ev_obj("AGG1", "parent", "PAL1"). ev_obj("AGG1", "child", "i1").
+event("T1", "transformation", "", "2026-03-01T10:00:00Z", "+00:00", "transforming", "", "", "PLANT").
+ev_obj("T1", "input", "i1"). ev_class("T1", "output", "O1").
+event("RCV9", "object", "observe", "2026-03-01T11:00:00Z", "+00:00", "receiving", "", "", "PLANT").
+ev_obj("RCV9", "subject", "R9").
+produce("B1", "L1", 5.0, "CS", "2026-03-01T12:00:00Z").
+consume("B1", "RAW", 5.0, "KGM", "2026-03-01T12:00:00Z").
+lot_of("i2", "L1"). lot_of("i3", "L3").
+inventory("L1", "PLANT", 5.0, "CS", "2026-03-02T08:00:00Z").
+ship_line("SH", "GHOST", 1.0, "CS").
+"#,
+    );
+    // i1 commissioned, PAL1 packed, O1 transformed, R9 received, L1 produced,
+    // i2 an item of L1. RAW (consumed, never received), GHOST (shipped, never
+    // made) and i3 (its lot L3 has no origin) have none.
+    assert_eq!(run.rows("no_origin"), strs(&["GHOST", "RAW", "i3"]));
+}
+
+#[test]
+fn audit_missing_fsma_204_kdes() {
+    let run = Run::new(
+        "audit.dl",
+        r#"
+product("P_FTL", "Romaine lettuce", "leafy_greens"). product("P_NON", "Bottled water", "").
+lot("LOT_A", "P_FTL", "A1"). lot("LOT_N", "P_NON", "N1").
+// A transformation split in two events (TX): inputs and reference in XF1, outputs in XF2.
+event("XF1", "transformation", "", "2026-03-01T08:00:00Z", "+00:00", "transforming", "", "", "PLANT").
+event("XF2", "transformation", "", "2026-03-01T09:00:00Z", "+00:00", "transforming", "", "", "PLANT").
+ev_xform("XF1", "TX"). ev_xform("XF2", "TX").
+ev_qty("XF1", "input", "LOT_R", 100.0, "KGM"). ev_biztx("XF1", "prodorder", "PO1").
+ev_qty("XF2", "output", "LOT_A", 10.0, "CS").
+// A complete shipping record.
+event("SHIPA", "object", "observe", "2026-03-02T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_qty("SHIPA", "subject", "LOT_A", 10.0, "CS"). ev_src("SHIPA", "location", "PLANT").
+ev_dst("SHIPA", "location", "DC1"). ev_biztx("SHIPA", "bol", "B1").
+// An incomplete one: an item of a lot nobody describes, no ship-from, no document.
+lot_of("item9", "LOT_U").
+event("SHIPB", "object", "observe", "2026-03-02T09:00:00Z", "+00:00", "shipping", "in_transit", "", "").
+ev_obj("SHIPB", "subject", "item9"). ev_dst("SHIPB", "location", "DC1").
+// Not on the Food Traceability List: not checked.
+event("SHIPN", "object", "observe", "2026-03-02T10:00:00Z", "+00:00", "shipping", "in_transit", "", "").
+ev_qty("SHIPN", "subject", "LOT_N", 3.0, "CS").
+// A receipt with no previous source.
+event("RCVA", "object", "observe", "2026-03-03T08:00:00Z", "+00:00", "receiving", "in_progress", "", "DC1").
+ev_qty("RCVA", "subject", "LOT_A", 10.0, "CS"). ev_biztx("RCVA", "bol", "B1").
+"#,
+    );
+    // XF1/XF2 are complete together (TX); SHIPA complete (LOT_A's TLC source
+    // is PLANT, where XF2 output it); SHIPN out of scope. SHIPB has a TLC
+    // (LOT_U through item9), a quantity (one instance) and a recipient, and
+    // lacks the rest; RCVA lacks only its previous source.
+    assert_eq!(
+        run.rows("missing_kde"),
+        strs(&[
+            "RCVA | receiving | previous_source_location | 1.1345(a)(4)",
+            "SHIPB | shipping | product_description | 1.1340(a)(3)",
+            "SHIPB | shipping | reference_document | 1.1340(a)(8)",
+            "SHIPB | shipping | ship_from_location | 1.1340(a)(5)",
+            "SHIPB | shipping | tlc_source | 1.1340(a)(7)",
+        ])
+    );
+}
+
+const MASS_BALANCE: &str = r#"
+// LOT_OK: 100 in; 60 shipped, 30 consumed, 8 on hand (the latest count) = 98.
+produce("B1", "LOT_OK", 100.0, "KGM", "2026-03-01T08:00:00Z").
+ship_line("S1", "LOT_OK", 60.0, "KGM").
+consume("B9", "LOT_OK", 30.0, "KGM", "2026-03-02T08:00:00Z").
+inventory("LOT_OK", "PLANT", 50.0, "KGM", "2026-03-01T12:00:00Z").
+inventory("LOT_OK", "PLANT", 8.0, "KGM", "2026-03-03T08:00:00Z").
+// LOT_BAD: 100 in; 40 shipped (an event), 10 destroyed: 50 unaccounted.
+produce("B2", "LOT_BAD", 100.0, "KGM", "2026-03-01T08:00:00Z").
+event("SHIPX", "object", "observe", "2026-03-02T08:00:00Z", "+00:00", "shipping", "in_transit", "", "PLANT").
+ev_qty("SHIPX", "subject", "LOT_BAD", 40.0, "KGM").
+destroyed("LOT_BAD", 10.0, "KGM", "2026-03-03T08:00:00Z").
+// LOT_OVER: 20 received, two lines of 15 shipped: 10 more out than in.
+rcpt_line("R1", "LOT_OVER", 20.0, "KGM").
+ship_line("S1", "LOT_OVER", 15.0, "KGM"). ship_line("S2", "LOT_OVER", 15.0, "KGM").
+"#;
+
+#[test]
+fn audit_mass_balance_within_and_outside_tolerance() {
+    let run = Run::new(
+        "audit.dl",
+        &format!("{MASS_BALANCE}\nmass_balance_tolerance(0.05).\n"),
+    );
+    // lot | uom | produced | received | shipped | consumed | on hand | destroyed | unaccounted
+    assert_eq!(
+        run.rows("mass_balance"),
+        strs(&[
+            "LOT_BAD | KGM | 100.0 | 0.0 | 40.0 | 0.0 | 0.0 | 10.0 | 50.0",
+            "LOT_OK | KGM | 100.0 | 0.0 | 60.0 | 30.0 | 8.0 | 0.0 | 2.0",
+            "LOT_OVER | KGM | 0.0 | 20.0 | 30.0 | 0.0 | 0.0 | 0.0 | -10.0",
+        ])
+    );
+    // 5% of 100 is 5: LOT_OK's 2 is within, LOT_BAD's 50 is not; 5% of 20 is 1:
+    // LOT_OVER's -10 is not.
+    assert_eq!(
+        run.rows("mass_balance_off"),
+        strs(&["LOT_BAD | KGM | 100.0 | 50.0", "LOT_OVER | KGM | 20.0 | -10.0"])
+    );
+    // Without a tolerance given, 2% applies.
+    let run = Run::new("audit.dl", MASS_BALANCE);
+    assert_eq!(run.rows("mb_tolerance"), strs(&["0.02"]));
 }
