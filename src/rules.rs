@@ -7,6 +7,9 @@
 pub const SHIPPED: &[(&str, &str)] = &[
     ("schema.dl", include_str!("../rules/schema.dl")),
     ("genealogy.dl", include_str!("../rules/genealogy.dl")),
+    ("exposure.dl", include_str!("../rules/exposure.dl")),
+    ("recall.dl", include_str!("../rules/recall.dl")),
+    ("audit.dl", include_str!("../rules/audit.dl")),
 ];
 
 /// The text of a shipped rule set.
