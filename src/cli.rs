@@ -16,6 +16,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod database;
+mod import;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -94,6 +95,9 @@ enum Command {
     /// offset and the kind (bad-header, crc-mismatch, chain-break, seq-gap, seq-regress,
     /// torn-tail, trusted-head-mismatch) and exits 1. Read-only.
     Verify(database::VerifyArgs),
+    /// Import documents into the database (created when missing), one transaction per file
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +244,7 @@ pub fn main() -> ExitCode {
         Command::History(args) => database::history(&args),
         Command::Verify(args) => database::verify(&args),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
+        Command::Import(command) => import::run(&command),
     };
     match res {
         Ok(status) => status.into(),

@@ -10,6 +10,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod driver;
 pub mod engine;
+pub mod epcis;
 pub mod generate;
 pub mod io;
 pub mod ir;
