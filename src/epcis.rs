@@ -59,7 +59,11 @@ impl ReadError {
             ReadError::Invalid { position, message } => (Code::EpcisInvalid, position, message),
             ReadError::BadValue { position, message } => (Code::EpcisBadValue, position, message),
         };
-        let located = match position.strip_prefix("line ").and_then(|n| n.parse::<u32>().ok()) {
+        let xml_line = position.strip_prefix("line ").and_then(|n| {
+            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        });
+        let located = match xml_line {
             Some(line) => Diagnostic::error(code, message.clone()).at_location(Location::DataLine {
                 path: path.to_owned(),
                 line,
@@ -148,7 +152,7 @@ fn line_of(event: &Event) -> u32 {
     event
         .position
         .strip_prefix("line ")
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.split('/').next()?.parse().ok())
         .unwrap_or(0)
 }
 

@@ -62,6 +62,12 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         .collect()
 }
 
+/// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML
+/// reader builds such values); `pointer` names it in errors.
+pub fn read_event(value: &Value, pointer: &str, prefixes: &CompanyPrefixes) -> Result<Event, ReadError> {
+    Reader { prefixes }.event(value, pointer)
+}
+
 fn invalid(pointer: &str, message: &str) -> ReadError {
     ReadError::Invalid {
         position: pointer.to_owned(),
@@ -407,7 +413,7 @@ impl Reader<'_> {
                                             "type" => cbv::measurement(&text),
                                             "time" => utc_time(&text).unwrap_or(text),
                                             "value" | "minValue" | "maxValue" | "meanValue" | "sDev" | "percRank" | "percValue" => {
-                                                value.as_f64().map(float_text).unwrap_or(text)
+                                                value.as_f64().or_else(|| text.trim().parse().ok()).map(float_text).unwrap_or(text)
                                             }
                                             "deviceID" => self.id(event, &text),
                                             _ => text,
