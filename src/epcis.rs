@@ -28,7 +28,11 @@ pub use model::Event;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadError {
     /// Not well-formed JSON or XML.
-    Syntax { line: u32, col: u32, message: String },
+    Syntax {
+        line: u32,
+        col: u32,
+        message: String,
+    },
     /// Well-formed, but not an EPCIS document: a required field is missing
     /// or has the wrong shape.
     Invalid { position: String, message: String },
@@ -54,7 +58,9 @@ impl ReadError {
                         col: *col,
                         text: line_text(*line),
                     })
-                    .with_help("nothing from this file was recorded; fix the document and import it again");
+                    .with_help(
+                        "nothing from this file was recorded; fix the document and import it again",
+                    );
             }
             ReadError::Invalid { position, message } => (Code::EpcisInvalid, position, message),
             ReadError::BadValue { position, message } => (Code::EpcisBadValue, position, message),
@@ -64,22 +70,31 @@ impl ReadError {
             digits.parse::<u32>().ok()
         });
         let located = match xml_line {
-            Some(line) => Diagnostic::error(code, message.clone()).at_location(Location::DataLine {
-                path: path.to_owned(),
-                line,
-                col: 1,
-                text: line_text(line),
-            }),
+            Some(line) => {
+                Diagnostic::error(code, message.clone()).at_location(Location::DataLine {
+                    path: path.to_owned(),
+                    line,
+                    col: 1,
+                    text: line_text(line),
+                })
+            }
             None => Diagnostic::error(code, format!("{message} (at JSON pointer `{position}`)"))
-                .at_location(Location::File { path: path.to_owned() }),
+                .at_location(Location::File {
+                    path: path.to_owned(),
+                }),
         };
-        located.with_help("nothing from this file was recorded; fix the document and import it again")
+        located
+            .with_help("nothing from this file was recorded; fix the document and import it again")
     }
 }
 
 /// Reads one document, XML when it starts with `<`, JSON otherwise.
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
-    if text.trim_start_matches('\u{feff}').trim_start().starts_with('<') {
+    if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
+    {
         xml::read(text, prefixes)
     } else {
         json::read(text, prefixes)
@@ -219,7 +234,11 @@ fn derived_facts(event: &Event) -> Vec<Fact> {
         .map(|(alias, canonical)| fact("id_alias", &[alias, canonical]))
         .collect();
     if let Some((_, lot)) = event.ilmd.iter().find(|(k, _)| k == "lotNumber") {
-        let role = if event.etype == "transformation" { "output" } else { "subject" };
+        let role = if event.etype == "transformation" {
+            "output"
+        } else {
+            "subject"
+        };
         for (r, obj) in &event.objects {
             if r == role
                 && let Some(lgtin) = ids::lot_of(obj, lot)
@@ -277,7 +296,11 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                 if !retracted.is_empty() {
                     reasons.push(format!(
                         "errorDeclaration of {ev} ({}) declared {}",
-                        if declaration.reason.is_empty() { "no reason given" } else { &declaration.reason },
+                        if declaration.reason.is_empty() {
+                            "no reason given"
+                        } else {
+                            &declaration.reason
+                        },
                         declaration.declared_at
                     ));
                 }
@@ -293,13 +316,25 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                 };
                 for corrective in correctives {
                     out.assert.push((
-                        fact("ev_error", &[&ev, &declaration.declared_at, &declaration.reason, corrective]),
+                        fact(
+                            "ev_error",
+                            &[
+                                &ev,
+                                &declaration.declared_at,
+                                &declaration.reason,
+                                corrective,
+                            ],
+                        ),
                         line,
                     ));
                 }
                 // The declaration repeats the erroneous event: its fields stay
                 // readable as `ev_ext`, while no typed fact of the event is live.
-                let fields = if event.declared_fields.is_empty() { &event.ext } else { &event.declared_fields };
+                let fields = if event.declared_fields.is_empty() {
+                    &event.ext
+                } else {
+                    &event.declared_fields
+                };
                 for (path, value) in fields {
                     out.assert.push((fact("ev_ext", &[&ev, path, value]), line));
                 }
@@ -357,7 +392,9 @@ impl Importer {
         }
         let writer = Writer::open(dir, wait)?;
         let mut prefixes = CompanyPrefixes::default();
-        for rel in ["ev_obj", "ev_class", "id_alias", "event", "ev_src", "ev_dst"] {
+        for rel in [
+            "ev_obj", "ev_class", "id_alias", "event", "ev_src", "ev_dst",
+        ] {
             if let Some(facts) = writer.state().relations.get(rel) {
                 for fields in facts.live.keys() {
                     fields.iter().for_each(|f| prefixes.learn(f));
@@ -382,7 +419,9 @@ impl Importer {
             sources: SourceMap::default(),
             diagnostics: vec![
                 Diagnostic::error(Code::InputNotFound, format!("cannot read `{shown}`: {err}"))
-                    .at_location(Location::File { path: shown.clone() })
+                    .at_location(Location::File {
+                        path: shown.clone(),
+                    })
                     .with_help("nothing from this file was recorded"),
             ],
         })?;
@@ -404,7 +443,10 @@ impl Importer {
         let text = std::str::from_utf8(bytes).map_err(|err| {
             fail(
                 ReadError::Syntax {
-                    line: 1 + bytes[..err.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32,
+                    line: 1 + bytes[..err.valid_up_to()]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u32,
                     col: 1,
                     message: "the document is not UTF-8".to_owned(),
                 }
@@ -427,13 +469,17 @@ impl Importer {
         report.events = converted.events;
         report.duplicates = converted.duplicates;
         report.declarations = converted.declarations;
-        if report.already_imported.is_some() || (converted.assert.is_empty() && converted.retract.is_empty()) {
+        if report.already_imported.is_some()
+            || (converted.assert.is_empty() && converted.retract.is_empty())
+        {
             return Ok(report);
         }
         let located = |(fact, line): (Fact, u32)| InputFact {
             fact,
             line,
-            location: Location::File { path: path.to_owned() },
+            location: Location::File {
+                path: path.to_owned(),
+            },
         };
         let draft = Draft {
             principal: principal.to_owned(),

@@ -21,7 +21,10 @@ fn shared() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("skipped: {} is absent (a clone without ../shared)", dir.display());
+        println!(
+            "skipped: {} is absent (a clone without ../shared)",
+            dir.display()
+        );
         None
     }
 }
@@ -86,7 +89,11 @@ fn every_shared_document_imports_without_error() {
             Err(failure) => failures.push(format!("{}: {:?}", file.display(), failure.diagnostics)),
         }
         if let Err(failure) = import(&all, file) {
-            failures.push(format!("{} (shared db): {:?}", file.display(), failure.diagnostics));
+            failures.push(format!(
+                "{} (shared db): {:?}",
+                file.display(),
+                failure.diagnostics
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -95,7 +102,8 @@ fn every_shared_document_imports_without_error() {
 #[test]
 fn every_field_of_the_all_possible_fields_examples_lands_in_a_fact() {
     let Some(dir) = shared() else { return };
-    let file = dir.join("gs1-EPCIS/JSON/WithFullCombinationOfFields/object_event_all_possible_fields.jsonld");
+    let file = dir
+        .join("gs1-EPCIS/JSON/WithFullCombinationOfFields/object_event_all_possible_fields.jsonld");
     let text = std::fs::read_to_string(&file).unwrap();
     let events = epcis::read(&text, &CompanyPrefixes::default()).unwrap();
     assert_eq!(events.len(), 1);
@@ -115,19 +123,43 @@ fn every_field_of_the_all_possible_fields_examples_lands_in_a_fact() {
     assert!(has("ev_qty", "200.0") && has("ev_qty", "KGM"));
     assert!(has("ev_biztx", "po") && has("ev_biztx", "pedigree"));
     assert!(has("ev_src", "possessing_party") && has("ev_dst", "urn:epc:id:sgln:0614141.00777.0"));
-    assert!(has("ev_sensor", "Temperature") && has("ev_sensor", "26.2") && has("ev_sensor", "stringValue"));
-    assert!(has("ev_ext", "/sensorElementList/0/sensorMetadata/deviceMetadata"));
-    assert!(has("ev_ext", "/ext1:object/ext2:object/ext2:object/ext3:string"));
-    assert!(has("ev_ext", "/ilmd/ext1:array/5/ext1:object/ext1:object/ext2:int"));
+    assert!(
+        has("ev_sensor", "Temperature")
+            && has("ev_sensor", "26.2")
+            && has("ev_sensor", "stringValue")
+    );
+    assert!(has(
+        "ev_ext",
+        "/sensorElementList/0/sensorMetadata/deviceMetadata"
+    ));
+    assert!(has(
+        "ev_ext",
+        "/ext1:object/ext2:object/ext2:object/ext3:string"
+    ));
+    assert!(has(
+        "ev_ext",
+        "/ilmd/ext1:array/5/ext1:object/ext1:object/ext2:int"
+    ));
     assert!(has("ev_pdisp", "completeness_verified") && has("ev_pdisp", "unset"));
     assert!(has("ev_ilmd", "lotNumber") && has("ev_ilmd", "ABC123"));
-    assert!(has("ev_cert", "https://accreditation-council.example.org/certificate/ABC12345"));
+    assert!(has(
+        "ev_cert",
+        "https://accreditation-council.example.org/certificate/ABC12345"
+    ));
     // Every leaf value of the event (but the declaration) is in some fact.
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut leaves = Vec::new();
-    epcis::json::leaves(&json["epcisBody"]["eventList"][0], String::new(), &mut leaves);
+    epcis::json::leaves(
+        &json["epcisBody"]["eventList"][0],
+        String::new(),
+        &mut leaves,
+    );
     for (path, value) in leaves {
-        if path.starts_with("/errorDeclaration") || path == "/type" || path == "/action" || path == "/eventID" {
+        if path.starts_with("/errorDeclaration")
+            || path == "/type"
+            || path == "/action"
+            || path == "/eventID"
+        {
             continue;
         }
         let found = facts.iter().any(|f| {
@@ -153,7 +185,10 @@ fn digital_link_and_cbv_spellings_are_canonical_and_items_join_their_lot() {
     // The company prefix 9521141 is learned from the URN in the same document.
     assert_eq!(
         subjects,
-        ["urn:epc:id:sgtin:9521141.001234.S1", "urn:epc:id:sgtin:9521141.001234.S2"]
+        [
+            "urn:epc:id:sgtin:9521141.001234.S1",
+            "urn:epc:id:sgtin:9521141.001234.S2"
+        ]
     );
     assert!(facts(&db, "id_alias").contains(&vec![
         "https://id.gs1.org/01/09521141012345/21/S1".to_owned(),
@@ -162,15 +197,31 @@ fn digital_link_and_cbv_spellings_are_canonical_and_items_join_their_lot() {
     assert_eq!(
         facts(&db, "lot_of"),
         vec![
-            vec!["urn:epc:id:sgtin:9521141.001234.S1".to_owned(), "urn:epc:class:lgtin:9521141.001234.LOT-9".to_owned()],
-            vec!["urn:epc:id:sgtin:9521141.001234.S2".to_owned(), "urn:epc:class:lgtin:9521141.001234.LOT-9".to_owned()],
+            vec![
+                "urn:epc:id:sgtin:9521141.001234.S1".to_owned(),
+                "urn:epc:class:lgtin:9521141.001234.LOT-9".to_owned()
+            ],
+            vec![
+                "urn:epc:id:sgtin:9521141.001234.S2".to_owned(),
+                "urn:epc:class:lgtin:9521141.001234.LOT-9".to_owned()
+            ],
         ]
     );
     let events = facts(&db, "event");
-    assert!(events.iter().any(|e| e[5] == "commissioning" && e[6] == "active" && e[7] == "urn:epc:id:sgln:9521141.00000.0"));
-    assert!(events.iter().any(|e| e[5] == "shipping" && e[6] == "in_transit"));
+    assert!(events.iter().any(|e| e[5] == "commissioning"
+        && e[6] == "active"
+        && e[7] == "urn:epc:id:sgln:9521141.00000.0"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e[5] == "shipping" && e[6] == "in_transit")
+    );
     // The hashed event's identity is the CBV 2.0 form.
-    assert!(events.iter().any(|e| e[0].starts_with("ni:///sha-256;") && e[0].ends_with("?ver=CBV2.0")));
+    assert!(
+        events
+            .iter()
+            .any(|e| e[0].starts_with("ni:///sha-256;") && e[0].ends_with("?ver=CBV2.0"))
+    );
     assert_eq!(facts(&db, "ev_biztx")[0][1], "po");
     assert_eq!(facts(&db, "ev_dst")[0][1], "owning_party");
     assert!(facts(&db, "ev_qty").contains(&vec![
@@ -180,7 +231,11 @@ fn digital_link_and_cbv_spellings_are_canonical_and_items_join_their_lot() {
         "12.0".to_owned(),
         "KGM".to_owned()
     ]));
-    assert!(facts(&db, "ev_ext").iter().any(|f| f[1] == "/acme:line" && f[2] == "L2"));
+    assert!(
+        facts(&db, "ev_ext")
+            .iter()
+            .any(|f| f[1] == "/acme:line" && f[2] == "L2")
+    );
 }
 
 #[test]
@@ -192,7 +247,9 @@ fn the_event_hash_is_stable_and_ignores_record_time_and_order_of_lists() {
     let mut a = events[0].clone();
     let hash = epcis::hash::event_hash(&a);
     assert_eq!(hash, epcis::identity(&a));
-    assert!(hash.starts_with("ni:///sha-256;") && hash.len() == "ni:///sha-256;?ver=CBV2.0".len() + 64);
+    assert!(
+        hash.starts_with("ni:///sha-256;") && hash.len() == "ni:///sha-256;?ver=CBV2.0".len() + 64
+    );
     a.record_time = Some("2030-01-01T00:00:00Z".to_owned());
     a.objects.reverse();
     assert_eq!(epcis::hash::event_hash(&a), hash);
@@ -211,7 +268,14 @@ fn reimporting_adds_nothing() {
     assert!(again.already_imported.is_some());
     let copy = dir.path().join("copy.jsonld");
     let text = std::fs::read_to_string(fixture("shipping_dl.jsonld")).unwrap();
-    std::fs::write(&copy, text.replace("\"creationDate\": \"2026-03-01T08:00:00Z\"", "\"creationDate\": \"2026-04-01T08:00:00Z\"")).unwrap();
+    std::fs::write(
+        &copy,
+        text.replace(
+            "\"creationDate\": \"2026-03-01T08:00:00Z\"",
+            "\"creationDate\": \"2026-04-01T08:00:00Z\"",
+        ),
+    )
+    .unwrap();
     let copied = import(&db, &copy).unwrap();
     assert_eq!((copied.events, copied.duplicates), (2, 2));
     assert!(copied.recorded.is_none());
@@ -234,21 +298,50 @@ fn an_error_declaration_retracts_the_declared_event_with_its_reason() {
     assert!(!facts(&db, "ev_qty").iter().any(|e| e[0] == ev));
     assert_eq!(
         facts(&db, "ev_error"),
-        vec![vec![ev.to_owned(), "2026-03-05T08:00:00Z".to_owned(), "did_not_occur".to_owned(), "urn:uuid:99999999-2222-3333-4444-555555555555".to_owned()]]
+        vec![vec![
+            ev.to_owned(),
+            "2026-03-05T08:00:00Z".to_owned(),
+            "did_not_occur".to_owned(),
+            "urn:uuid:99999999-2222-3333-4444-555555555555".to_owned()
+        ]]
     );
     let loaded = db::read(&db, AsOf::Head).unwrap();
     let entry = loaded.state.log.last().unwrap();
     assert_eq!(entry.channel, "import");
-    assert!(entry.reason.as_deref().unwrap().contains("did_not_occur"), "{:?}", entry.reason);
+    assert!(
+        entry.reason.as_deref().unwrap().contains("did_not_occur"),
+        "{:?}",
+        entry.reason
+    );
     let history = db::history(
         &db,
-        &db::Fact { rel: "event".to_owned(), fields: vec![ev.into(), "object".into(), "observe".into(), "2026-03-02T10:00:00Z".into(), "+00:00".into(), "shipping".into(), "in_transit".into(), "".into(), "".into()] },
+        &db::Fact {
+            rel: "event".to_owned(),
+            fields: vec![
+                ev.into(),
+                "object".into(),
+                "observe".into(),
+                "2026-03-02T10:00:00Z".into(),
+                "+00:00".into(),
+                "shipping".into(),
+                "in_transit".into(),
+                "".into(),
+                "".into(),
+            ],
+        },
     )
     .unwrap();
-    assert_eq!(history.iter().map(|h| h.asserted).collect::<Vec<_>>(), [true, false]);
+    assert_eq!(
+        history.iter().map(|h| h.asserted).collect::<Vec<_>>(),
+        [true, false]
+    );
     // Importing the erroneous event again does not bring it back.
     let copy = dir.path().join("again.jsonld");
-    std::fs::write(&copy, std::fs::read_to_string(fixture("shipping_dl.jsonld")).unwrap() + "\n").unwrap();
+    std::fs::write(
+        &copy,
+        std::fs::read_to_string(fixture("shipping_dl.jsonld")).unwrap() + "\n",
+    )
+    .unwrap();
     import(&db, &copy).unwrap();
     assert!(!facts(&db, "event").iter().any(|e| e[0] == ev));
 }
@@ -271,9 +364,17 @@ fn expect_error(name: &str, code: &str, located: &str) {
 
 #[test]
 fn bad_documents_are_located_and_record_nothing() {
-    expect_error("bad_time.jsonld", "epcis-bad-value", "/epcisBody/eventList/1/eventTime");
+    expect_error(
+        "bad_time.jsonld",
+        "epcis-bad-value",
+        "/epcisBody/eventList/1/eventTime",
+    );
     expect_error("bad_syntax.json", "epcis-syntax", "line: 5");
-    expect_error("no_action.jsonld", "epcis-invalid", "/epcisBody/eventList/0/action");
+    expect_error(
+        "no_action.jsonld",
+        "epcis-invalid",
+        "/epcisBody/eventList/0/action",
+    );
 }
 
 #[test]
@@ -292,11 +393,18 @@ fn the_command_creates_the_database_and_imports_files() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("created database"), "{stdout}");
     let log = db::read(&db, AsOf::Head).unwrap().state.log;
     assert_eq!(log.len(), 2);
-    assert!(log.iter().all(|e| e.principal == "importer" && e.channel == "import"));
+    assert!(
+        log.iter()
+            .all(|e| e.principal == "importer" && e.channel == "import")
+    );
     // A bad file: exit 1, the error names the file.
     let out = assert_cmd::Command::cargo_bin("tracelog")
         .unwrap()
@@ -308,7 +416,10 @@ fn the_command_creates_the_database_and_imports_files() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("epcis-bad-value") && stderr.contains("bad_time.jsonld"), "{stderr}");
+    assert!(
+        stderr.contains("epcis-bad-value") && stderr.contains("bad_time.jsonld"),
+        "{stderr}"
+    );
 }
 
 /// The typed facts of a document's events (ev_source and ev_ext left out).
@@ -333,7 +444,10 @@ fn typed_facts(path: &Path) -> Vec<tracelog::db::Fact> {
 fn xml_and_json_twins_give_the_same_facts() {
     let Some(dir) = shared() else { return };
     for (json, xml) in [
-        ("JSON/Example_9.6.1-ObjectEvent.jsonld", "XML/Example_9.6.1-ObjectEvent-2020_06_18a.xml"),
+        (
+            "JSON/Example_9.6.1-ObjectEvent.jsonld",
+            "XML/Example_9.6.1-ObjectEvent-2020_06_18a.xml",
+        ),
         (
             "JSON/WithFullCombinationOfFields/transformation_event_all_possible_fields.jsonld",
             "XML/WithFullCombinationOfFields/transformation_event_all_possible_fields.xml",
@@ -352,6 +466,9 @@ fn xml_and_json_twins_give_the_same_facts() {
             .iter()
             .filter(|f| !json.contains(f) && !f.fields[1].ends_with("@measurementUnitCode"))
             .collect();
-        assert!(only_json.is_empty() && only_xml.is_empty(), "json only {only_json:#?}\nxml only {only_xml:#?}");
+        assert!(
+            only_json.is_empty() && only_xml.is_empty(),
+            "json only {only_json:#?}\nxml only {only_xml:#?}"
+        );
     }
 }

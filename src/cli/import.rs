@@ -51,7 +51,11 @@ fn failed(failure: &db::Failure) -> std::io::Result<Status> {
         .diagnostics
         .iter()
         .any(|diagnostic| diagnostic.code == Code::JournalIo);
-    Ok(if io_error { Status::Error } else { Status::Failed })
+    Ok(if io_error {
+        Status::Error
+    } else {
+        Status::Failed
+    })
 }
 
 pub fn run(command: &ImportCommand) -> std::io::Result<Status> {
@@ -106,7 +110,15 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
                 "{}: already imported in transaction {seq}; nothing new\n",
                 report.path
             ),
-            (None, Some(db::Recorded { head: Some(head), asserted, retracted, .. })) => {
+            (
+                None,
+                Some(db::Recorded {
+                    head: Some(head),
+                    asserted,
+                    retracted,
+                    ..
+                }),
+            ) => {
                 new_tx += 1;
                 format!(
                     "{}: {} events ({} already recorded, {} error declarations) -> transaction {}: {asserted} facts asserted, {retracted} retracted\n",

@@ -6,7 +6,11 @@
 /// `urn:epcglobal:cbv:bizstep:shipping` all give `shipping`.
 pub fn bare(value: &str) -> String {
     let value = value.trim();
-    for prefix in ["https://ref.gs1.org/cbv/", "http://ref.gs1.org/cbv/", "cbv:"] {
+    for prefix in [
+        "https://ref.gs1.org/cbv/",
+        "http://ref.gs1.org/cbv/",
+        "cbv:",
+    ] {
         if let Some(rest) = value.strip_prefix(prefix) {
             return match rest.split_once('-') {
                 Some((_, term)) => term.to_owned(),
@@ -63,7 +67,10 @@ mod tests {
             ("urn:epcglobal:cbv:sdt:owning_party", "owning_party"),
             ("urn:epcglobal:cbv:er:incorrect_data", "incorrect_data"),
             ("https://ref.gs1.org/cbv/ER-did_not_occur", "did_not_occur"),
-            ("urn:gdst:bizStep:farmHarvest", "urn:gdst:bizStep:farmHarvest"),
+            (
+                "urn:gdst:bizStep:farmHarvest",
+                "urn:gdst:bizStep:farmHarvest",
+            ),
         ] {
             assert_eq!(bare(spelling), term, "{spelling}");
         }

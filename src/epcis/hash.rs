@@ -100,7 +100,10 @@ pub fn pre_hash(event: &Event) -> String {
             .map(|(op, d)| format!("{op}={d}"))
             .collect(),
     );
-    for (key, value) in [("readPoint", &event.read_point), ("bizLocation", &event.biz_loc)] {
+    for (key, value) in [
+        ("readPoint", &event.read_point),
+        ("bizLocation", &event.biz_loc),
+    ] {
         if !value.is_empty() {
             out.push_str(&format!("{key}={value}"));
         }

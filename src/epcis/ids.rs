@@ -169,16 +169,46 @@ mod tests {
     fn digital_link_keys_become_epc_urns() {
         let p = CompanyPrefixes::default();
         let cases = [
-            ("https://id.gs1.org/01/00614141073467/21/2018", "urn:epc:id:sgtin:0614141.007346.2018"),
-            ("https://id.gs1.org/01/10614141073464/10/LOT-1", "urn:epc:class:lgtin:0614141.107346.LOT-1"),
-            ("https://id.gs1.org/01/10614141073464", "urn:epc:idpat:sgtin:0614141.107346.*"),
-            ("https://id.gs1.org/00/106141412345678908", "urn:epc:id:sscc:0614141.1234567890"),
-            ("https://id.gs1.org/414/0614141000005/254/12", "urn:epc:id:sgln:0614141.00000.12"),
-            ("https://id.gs1.org/414/0614141000005", "urn:epc:id:sgln:0614141.00000.0"),
-            ("https://id.gs1.org/417/0614141000005", "urn:epc:id:pgln:0614141.00000"),
-            ("https://id.gs1.org/8003/006141410000531234", "urn:epc:id:grai:0614141.00005.1234"),
-            ("https://id.gs1.org/8004/0614141ABC", "urn:epc:id:giai:0614141.ABC"),
-            ("https://example.com/shop/01/00614141073467/21/2018", "urn:epc:id:sgtin:0614141.007346.2018"),
+            (
+                "https://id.gs1.org/01/00614141073467/21/2018",
+                "urn:epc:id:sgtin:0614141.007346.2018",
+            ),
+            (
+                "https://id.gs1.org/01/10614141073464/10/LOT-1",
+                "urn:epc:class:lgtin:0614141.107346.LOT-1",
+            ),
+            (
+                "https://id.gs1.org/01/10614141073464",
+                "urn:epc:idpat:sgtin:0614141.107346.*",
+            ),
+            (
+                "https://id.gs1.org/00/106141412345678908",
+                "urn:epc:id:sscc:0614141.1234567890",
+            ),
+            (
+                "https://id.gs1.org/414/0614141000005/254/12",
+                "urn:epc:id:sgln:0614141.00000.12",
+            ),
+            (
+                "https://id.gs1.org/414/0614141000005",
+                "urn:epc:id:sgln:0614141.00000.0",
+            ),
+            (
+                "https://id.gs1.org/417/0614141000005",
+                "urn:epc:id:pgln:0614141.00000",
+            ),
+            (
+                "https://id.gs1.org/8003/006141410000531234",
+                "urn:epc:id:grai:0614141.00005.1234",
+            ),
+            (
+                "https://id.gs1.org/8004/0614141ABC",
+                "urn:epc:id:giai:0614141.ABC",
+            ),
+            (
+                "https://example.com/shop/01/00614141073467/21/2018",
+                "urn:epc:id:sgtin:0614141.007346.2018",
+            ),
         ];
         for (dl, urn) in cases {
             assert_eq!(canonical(dl, &p), urn, "{dl}");
@@ -197,7 +227,12 @@ mod tests {
     #[test]
     fn other_identifiers_are_kept() {
         let p = CompanyPrefixes::default();
-        for id in ["urn:epc:id:sgtin:0614141.107346.2018", "urn:gdst:example.org:product:lot:class:1", "https://example.com/x", "LOT-7"] {
+        for id in [
+            "urn:epc:id:sgtin:0614141.107346.2018",
+            "urn:gdst:example.org:product:lot:class:1",
+            "https://example.com/x",
+            "LOT-7",
+        ] {
             assert_eq!(canonical(id, &p), id);
         }
     }

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use super::ReadError;
 use super::cbv;
 use super::ids::{self, CompanyPrefixes};
 use super::model::{ErrorDeclaration, Event, Quantity, etype_of, float_text, utc_time};
-use super::ReadError;
 
 /// JSON pointer escaping (RFC 6901).
 pub fn escape(key: &str) -> String {
@@ -37,7 +37,13 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
                 .and_then(|r| r.get("eventList")),
             "/epcisBody/queryResults/resultsBody/eventList",
         ),
-        "" if obj.keys().any(|k| k.starts_with("EQ_") || k.starts_with("MATCH_") || k.starts_with("GE_") || k == "eventType") => {
+        "" if obj.keys().any(|k| {
+            k.starts_with("EQ_")
+                || k.starts_with("MATCH_")
+                || k.starts_with("GE_")
+                || k == "eventType"
+        }) =>
+        {
             return Err(invalid(
                 "",
                 "this is an EPCIS query (query parameters such as EQ_bizStep), not an EPCIS document with events",
@@ -64,7 +70,11 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
 
 /// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML
 /// reader builds such values); `pointer` names it in errors.
-pub fn read_event(value: &Value, pointer: &str, prefixes: &CompanyPrefixes) -> Result<Event, ReadError> {
+pub fn read_event(
+    value: &Value,
+    pointer: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<Event, ReadError> {
     Reader { prefixes }.event(value, pointer)
 }
 
@@ -119,7 +129,9 @@ impl Reader<'_> {
     fn id(&self, event: &mut Event, raw: &str) -> String {
         let canonical = ids::canonical(raw, self.prefixes);
         if canonical != raw.trim() {
-            event.aliases.push((raw.trim().to_owned(), canonical.clone()));
+            event
+                .aliases
+                .push((raw.trim().to_owned(), canonical.clone()));
         }
         canonical
     }
@@ -132,9 +144,8 @@ impl Reader<'_> {
 
     fn time(&self, value: &Value, pointer: &str) -> Result<String, ReadError> {
         let text = self.string(value, pointer)?;
-        utc_time(text).ok_or_else(|| {
-            bad_value(pointer, &format!("`{text}` is not an RFC 3339 date-time"))
-        })
+        utc_time(text)
+            .ok_or_else(|| bad_value(pointer, &format!("`{text}` is not an RFC 3339 date-time")))
     }
 
     fn id_list(
@@ -153,7 +164,9 @@ impl Reader<'_> {
                 Value::String(s) => s.as_str(),
                 Value::Object(o) => match o.get("epc").and_then(Value::as_str) {
                     Some(s) => s,
-                    None => return Err(invalid(&format!("{pointer}/{i}"), "expected an identifier")),
+                    None => {
+                        return Err(invalid(&format!("{pointer}/{i}"), "expected an identifier"));
+                    }
                 },
                 _ => return Err(invalid(&format!("{pointer}/{i}"), "expected an identifier")),
             };
@@ -178,10 +191,12 @@ impl Reader<'_> {
             let Some(map) = item.as_object() else {
                 return Err(invalid(&at, "expected a quantity element object"));
             };
-            let class = map
-                .get("epcClass")
-                .and_then(Value::as_str)
-                .ok_or_else(|| invalid(&format!("{at}/epcClass"), "a quantity element needs `epcClass`"))?;
+            let class = map.get("epcClass").and_then(Value::as_str).ok_or_else(|| {
+                invalid(
+                    &format!("{at}/epcClass"),
+                    "a quantity element needs `epcClass`",
+                )
+            })?;
             let class = self.id(event, class);
             let quantity = match map.get("quantity") {
                 None | Some(Value::Null) => None,
@@ -196,7 +211,11 @@ impl Reader<'_> {
                     })?))
                 }
             };
-            let uom = map.get("uom").and_then(Value::as_str).unwrap_or("").to_owned();
+            let uom = map
+                .get("uom")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             for (key, value) in map {
                 if !matches!(key.as_str(), "epcClass" | "quantity" | "uom") {
                     leaves(value, format!("{at}/{}", escape(key)), &mut event.ext);
@@ -232,7 +251,11 @@ impl Reader<'_> {
                 .get(field)
                 .and_then(Value::as_str)
                 .ok_or_else(|| invalid(&format!("{at}/{field}"), &format!("missing `{field}`")))?;
-            let kind = map.get("type").and_then(Value::as_str).map(cbv::bare).unwrap_or_default();
+            let kind = map
+                .get("type")
+                .and_then(Value::as_str)
+                .map(cbv::bare)
+                .unwrap_or_default();
             let id = if field == "bizTransaction" {
                 id.trim().to_owned()
             } else {
@@ -268,9 +291,12 @@ impl Reader<'_> {
                 )
             })?
             .to_owned();
-        let time = map
-            .get("eventTime")
-            .ok_or_else(|| invalid(&format!("{pointer}/eventTime"), "an event needs `eventTime`"))?;
+        let time = map.get("eventTime").ok_or_else(|| {
+            invalid(
+                &format!("{pointer}/eventTime"),
+                "an event needs `eventTime`",
+            )
+        })?;
         event.event_time = self.time(time, &format!("{pointer}/eventTime"))?;
         for (key, value) in map {
             let at = format!("{pointer}/{}", escape(key));
@@ -318,14 +344,21 @@ impl Reader<'_> {
                     "ADD" => "add",
                     "OBSERVE" => "observe",
                     "DELETE" => "delete",
-                    _ => return Err(bad_value(at, &format!("`{action}` is not ADD, OBSERVE or DELETE"))),
+                    _ => {
+                        return Err(bad_value(
+                            at,
+                            &format!("`{action}` is not ADD, OBSERVE or DELETE"),
+                        ));
+                    }
                 }
                 .to_owned();
             }
             "bizStep" => event.biz_step = cbv::bare(self.string(value, at)?),
             "disposition" => event.disposition = cbv::bare(self.string(value, at)?),
             "readPoint" | "bizLocation" => {
-                let map = value.as_object().ok_or_else(|| invalid(at, "expected an object with `id`"))?;
+                let map = value
+                    .as_object()
+                    .ok_or_else(|| invalid(at, "expected an object with `id`"))?;
                 let id = map
                     .get("id")
                     .and_then(Value::as_str)
@@ -354,27 +387,39 @@ impl Reader<'_> {
             "inputQuantityList" => self.quantity_list(event, value, at, "input")?,
             "outputQuantityList" => self.quantity_list(event, value, at, "output")?,
             "childQuantityList" => self.quantity_list(event, value, at, "child")?,
-            "bizTransactionList" => self.typed_list(event, value, at, "bizTransaction", |e| &mut e.biz_tx)?,
+            "bizTransactionList" => {
+                self.typed_list(event, value, at, "bizTransaction", |e| &mut e.biz_tx)?
+            }
             "sourceList" => self.typed_list(event, value, at, "source", |e| &mut e.sources)?,
-            "destinationList" => self.typed_list(event, value, at, "destination", |e| &mut e.destinations)?,
-            "transformationID" => event.transformation_id = self.string(value, at)?.trim().to_owned(),
+            "destinationList" => {
+                self.typed_list(event, value, at, "destination", |e| &mut e.destinations)?
+            }
+            "transformationID" => {
+                event.transformation_id = self.string(value, at)?.trim().to_owned()
+            }
             "certificationInfo" => match value {
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        event.certification.push(self.string(item, &format!("{at}/{i}"))?.to_owned());
+                        event
+                            .certification
+                            .push(self.string(item, &format!("{at}/{i}"))?.to_owned());
                     }
                 }
                 _ => event.certification.push(self.string(value, at)?.to_owned()),
             },
             "persistentDisposition" => {
-                let map = value.as_object().ok_or_else(|| invalid(at, "expected an object"))?;
+                let map = value
+                    .as_object()
+                    .ok_or_else(|| invalid(at, "expected an object"))?;
                 for (op, list) in map {
                     let op_at = format!("{at}/{}", escape(op));
                     if op != "set" && op != "unset" {
                         leaves(list, op_at, &mut event.ext);
                         continue;
                     }
-                    let items = list.as_array().ok_or_else(|| invalid(&op_at, "expected an array"))?;
+                    let items = list
+                        .as_array()
+                        .ok_or_else(|| invalid(&op_at, "expected an array"))?;
                     for (i, item) in items.iter().enumerate() {
                         let disp = cbv::bare(self.string(item, &format!("{op_at}/{i}"))?);
                         event.persistent_disposition.push((op.clone(), disp));
@@ -382,7 +427,9 @@ impl Reader<'_> {
                 }
             }
             "ilmd" => {
-                let map = value.as_object().ok_or_else(|| invalid(at, "expected an object"))?;
+                let map = value
+                    .as_object()
+                    .ok_or_else(|| invalid(at, "expected an object"))?;
                 for (k, v) in map {
                     match scalar_text(v) {
                         Some(text) => event.ilmd.push((cbv::mda_key(k), text)),
@@ -391,20 +438,28 @@ impl Reader<'_> {
                 }
             }
             "sensorElementList" => {
-                let items = value.as_array().ok_or_else(|| invalid(at, "expected an array"))?;
+                let items = value
+                    .as_array()
+                    .ok_or_else(|| invalid(at, "expected an array"))?;
                 for (i, element) in items.iter().enumerate() {
                     let el_at = format!("{at}/{i}");
-                    let map = element.as_object().ok_or_else(|| invalid(&el_at, "expected an object"))?;
+                    let map = element
+                        .as_object()
+                        .ok_or_else(|| invalid(&el_at, "expected an object"))?;
                     for (k, v) in map {
                         let k_at = format!("{el_at}/{}", escape(k));
                         if k != "sensorReport" {
                             leaves(v, k_at, &mut event.ext);
                             continue;
                         }
-                        let reports = v.as_array().ok_or_else(|| invalid(&k_at, "expected an array"))?;
+                        let reports = v
+                            .as_array()
+                            .ok_or_else(|| invalid(&k_at, "expected an array"))?;
                         for (j, report) in reports.iter().enumerate() {
                             let r_at = format!("{k_at}/{j}");
-                            let fields = report.as_object().ok_or_else(|| invalid(&r_at, "expected an object"))?;
+                            let fields = report
+                                .as_object()
+                                .ok_or_else(|| invalid(&r_at, "expected an object"))?;
                             let mut row = Vec::new();
                             for (field, value) in fields {
                                 match scalar_text(value) {
@@ -412,15 +467,22 @@ impl Reader<'_> {
                                         let text = match field.as_str() {
                                             "type" => cbv::measurement(&text),
                                             "time" => utc_time(&text).unwrap_or(text),
-                                            "value" | "minValue" | "maxValue" | "meanValue" | "sDev" | "percRank" | "percValue" => {
-                                                value.as_f64().or_else(|| text.trim().parse().ok()).map(float_text).unwrap_or(text)
-                                            }
+                                            "value" | "minValue" | "maxValue" | "meanValue"
+                                            | "sDev" | "percRank" | "percValue" => value
+                                                .as_f64()
+                                                .or_else(|| text.trim().parse().ok())
+                                                .map(float_text)
+                                                .unwrap_or(text),
                                             "deviceID" => self.id(event, &text),
                                             _ => text,
                                         };
                                         row.push((field.clone(), text));
                                     }
-                                    None => leaves(value, format!("{r_at}/{}", escape(field)), &mut event.ext),
+                                    None => leaves(
+                                        value,
+                                        format!("{r_at}/{}", escape(field)),
+                                        &mut event.ext,
+                                    ),
                                 }
                             }
                             event.sensor_reports.push(row);
@@ -429,10 +491,15 @@ impl Reader<'_> {
                 }
             }
             "errorDeclaration" => {
-                let map = value.as_object().ok_or_else(|| invalid(at, "expected an object"))?;
-                let declared = map
-                    .get("declarationTime")
-                    .ok_or_else(|| invalid(&format!("{at}/declarationTime"), "an errorDeclaration needs `declarationTime`"))?;
+                let map = value
+                    .as_object()
+                    .ok_or_else(|| invalid(at, "expected an object"))?;
+                let declared = map.get("declarationTime").ok_or_else(|| {
+                    invalid(
+                        &format!("{at}/declarationTime"),
+                        "an errorDeclaration needs `declarationTime`",
+                    )
+                })?;
                 let mut declaration = ErrorDeclaration {
                     declared_at: self.time(declared, &format!("{at}/declarationTime"))?,
                     ..ErrorDeclaration::default()
@@ -443,9 +510,13 @@ impl Reader<'_> {
                         "declarationTime" => {}
                         "reason" => declaration.reason = cbv::bare(self.string(v, &k_at)?),
                         "correctiveEventIDs" => {
-                            let items = v.as_array().ok_or_else(|| invalid(&k_at, "expected an array"))?;
+                            let items = v
+                                .as_array()
+                                .ok_or_else(|| invalid(&k_at, "expected an array"))?;
                             for (i, item) in items.iter().enumerate() {
-                                declaration.corrective.push(self.string(item, &format!("{k_at}/{i}"))?.trim().to_owned());
+                                declaration.corrective.push(
+                                    self.string(item, &format!("{k_at}/{i}"))?.trim().to_owned(),
+                                );
                             }
                         }
                         _ => leaves(v, k_at, &mut event.ext),

@@ -37,7 +37,9 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
     if name != "EPCISDocument" && name != "EPCISQueryDocument" {
         return Err(ReadError::Invalid {
             position: line(root),
-            message: format!("the root element is `{name}`, not EPCISDocument or EPCISQueryDocument"),
+            message: format!(
+                "the root element is `{name}`, not EPCISDocument or EPCISQueryDocument"
+            ),
         });
     }
     let Some(list) = root
@@ -87,7 +89,9 @@ fn attr_name(node: Node, attr: &roxmltree::Attribute) -> String {
 }
 
 /// Attributes that carry data (not `xsi:type` / `xsi:nil` annotations).
-fn data_attrs<'a, 'i: 'a>(node: Node<'a, 'i>) -> impl Iterator<Item = roxmltree::Attribute<'a, 'i>> + 'a {
+fn data_attrs<'a, 'i: 'a>(
+    node: Node<'a, 'i>,
+) -> impl Iterator<Item = roxmltree::Attribute<'a, 'i>> + 'a {
     node.attributes().filter(|a| a.namespace() != Some(XSI))
 }
 
@@ -110,7 +114,10 @@ fn generic(node: Node) -> Value {
     }
     let mut map = Map::new();
     for attr in data_attrs(node) {
-        map.insert(attr_name(node, &attr), Value::String(attr.value().to_owned()));
+        map.insert(
+            attr_name(node, &attr),
+            Value::String(attr.value().to_owned()),
+        );
     }
     for child in children {
         insert_field(&mut map, child);
@@ -127,7 +134,11 @@ fn insert_field(map: &mut Map<String, Value>, child: Node) {
     let name = key(child);
     if elements(child).next().is_none() && !text(child).is_empty() {
         for attr in data_attrs(child) {
-            insert(map, format!("{name}@{}", attr_name(child, &attr)), Value::String(attr.value().to_owned()));
+            insert(
+                map,
+                format!("{name}@{}", attr_name(child, &attr)),
+                Value::String(attr.value().to_owned()),
+            );
         }
     }
     insert(map, name, generic(child));
@@ -167,7 +178,10 @@ fn fields<'a, 'i>(node: Node<'a, 'i>, out: &mut Vec<Node<'a, 'i>>) {
 
 fn event_value(node: Node) -> Value {
     let mut map = Map::new();
-    map.insert("type".to_owned(), Value::String(node.tag_name().name().to_owned()));
+    map.insert(
+        "type".to_owned(),
+        Value::String(node.tag_name().name().to_owned()),
+    );
     let mut nodes = Vec::new();
     fields(node, &mut nodes);
     for field in nodes {
@@ -206,7 +220,10 @@ fn event_value(node: Node) -> Value {
                         for part in elements(element) {
                             match key(part).as_str() {
                                 "sensorMetadata" => {
-                                    m.insert("sensorMetadata".to_owned(), Value::Object(attrs(part)));
+                                    m.insert(
+                                        "sensorMetadata".to_owned(),
+                                        Value::Object(attrs(part)),
+                                    );
                                 }
                                 "sensorReport" => reports.push(Value::Object(attrs(part))),
                                 _ => insert_field(&mut m, part),
@@ -235,7 +252,11 @@ fn event_value(node: Node) -> Value {
             "readPoint" | "bizLocation" | "ilmd" => generic(field),
             _ if elements(field).next().is_none() && !text(field).is_empty() => {
                 for attr in data_attrs(field) {
-                    insert(&mut map, format!("{name}@{}", attr_name(field, &attr)), Value::String(attr.value().to_owned()));
+                    insert(
+                        &mut map,
+                        format!("{name}@{}", attr_name(field, &attr)),
+                        Value::String(attr.value().to_owned()),
+                    );
                 }
                 generic(field)
             }
