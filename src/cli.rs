@@ -16,6 +16,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod database;
+mod import;
 mod import_csv;
 mod policy;
 
@@ -90,9 +91,6 @@ enum Command {
     Log(database::LogArgs),
     /// Every assertion and retraction of one fact
     History(database::HistoryArgs),
-    /// Record documents and plant data in the database (created when missing)
-    #[command(subcommand)]
-    Import(ImportCommand),
     /// Compare versions of a rule set on the same data (change control)
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -102,16 +100,9 @@ enum Command {
     /// offset and the kind (bad-header, crc-mismatch, chain-break, seq-gap, seq-regress,
     /// torn-tail, trusted-head-mismatch) and exits 1. Read-only.
     Verify(database::VerifyArgs),
-}
-
-#[derive(Debug, Subcommand)]
-enum ImportCommand {
-    /// Plant data: CSV (header row) or JSON Lines rows of one schema relation per file
-    ///
-    /// Each file holds the rows of one relation of rules/schema.dl (batch, consume, produce,
-    /// equip_use, cleaning, status, inventory, ...), named by --relation or the file's name; columns
-    /// are matched by name. One transaction per file; every file is checked before any is recorded.
-    Csv(import_csv::CsvArgs),
+    /// Import documents into the database (created when missing), one transaction per file
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,8 +249,8 @@ pub fn main() -> ExitCode {
         Command::History(args) => database::history(&args),
         Command::Verify(args) => database::verify(&args),
         Command::Policy(command) => policy::run(&command),
-        Command::Import(ImportCommand::Csv(args)) => import_csv::csv(&args),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
+        Command::Import(command) => import::run(&command),
     };
     match res {
         Ok(status) => status.into(),

@@ -44,6 +44,10 @@ pub enum Code {
     AlreadyRecorded,
     ReasonRequired,
     BadAsOf,
+    // Importers (docs/traceability.md).
+    EpcisSyntax,
+    EpcisInvalid,
+    EpcisBadValue,
 }
 
 impl Code {
@@ -76,6 +80,9 @@ impl Code {
         Code::AlreadyRecorded,
         Code::ReasonRequired,
         Code::BadAsOf,
+        Code::EpcisSyntax,
+        Code::EpcisInvalid,
+        Code::EpcisBadValue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,12 +115,18 @@ impl Code {
             Code::AlreadyRecorded => "already-recorded",
             Code::ReasonRequired => "reason-required",
             Code::BadAsOf => "bad-as-of",
+            Code::EpcisSyntax => "epcis-syntax",
+            Code::EpcisInvalid => "epcis-invalid",
+            Code::EpcisBadValue => "epcis-bad-value",
         }
     }
 
-    /// The reference that documents this code: the language's or the database's.
+    /// The reference that documents this code: the language's, the database's
+    /// or the traceability library's (importers).
     pub fn reference(self) -> &'static str {
-        if self >= Code::DatabaseNotFound {
+        if self >= Code::EpcisSyntax {
+            "docs/traceability.md"
+        } else if self >= Code::DatabaseNotFound {
             "docs/database.md"
         } else {
             "docs/language.md"

@@ -11,6 +11,7 @@ pub mod demo_data;
 pub mod diagnostic;
 pub mod driver;
 pub mod engine;
+pub mod epcis;
 pub mod generate;
 pub mod import;
 pub mod io;

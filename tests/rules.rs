@@ -11,7 +11,13 @@ use tracelog::engine::{Engine, Limits};
 use tracelog::ir::Const;
 
 /// The rule sets the project ships.
-const SHIPPED: &[&str] = &["schema.dl", "genealogy.dl", "exposure.dl", "recall.dl", "audit.dl"];
+const SHIPPED: &[&str] = &[
+    "schema.dl",
+    "genealogy.dl",
+    "exposure.dl",
+    "recall.dl",
+    "audit.dl",
+];
 
 #[test]
 fn every_rule_set_checks_cleanly_and_declares_a_policy() {
@@ -67,7 +73,9 @@ struct Run {
 impl Run {
     /// Evaluates `rules/RULE_FILE` over `facts` (program text: facts, extra rules).
     fn new(rule_file: &str, facts: &str) -> Run {
-        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").join(rule_file);
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(rule_file);
         let text = format!(".include {:?}\n{facts}", rules.display().to_string());
         let compiled = driver::compile_text("test.dl", &text).unwrap_or_else(|failed| {
             panic!(
@@ -218,12 +226,18 @@ consumed("R1", "B1"). consumed("R2", "B1"). consumed("B1", "F1"). consumed("B1",
 trace_seed("R1"). trace_seed("F2").
 "#,
     );
-    assert_eq!(run.rows("descendant"), strs(&["R1 | B1", "R1 | F1", "R1 | F2"]));
+    assert_eq!(
+        run.rows("descendant"),
+        strs(&["R1 | B1", "R1 | F1", "R1 | F2"])
+    );
     assert_eq!(
         run.rows("ancestor"),
         strs(&["F2 | B1", "F2 | R1", "F2 | R2", "F2 | R3"])
     );
-    assert_eq!(run.rows("raw_ancestor"), strs(&["F2 | R1", "F2 | R2", "F2 | R3"]));
+    assert_eq!(
+        run.rows("raw_ancestor"),
+        strs(&["F2 | R1", "F2 | R2", "F2 | R3"])
+    );
 }
 
 // ---------------------------------------------------------------- exposure
@@ -502,7 +516,11 @@ fn recall_without_equipment_and_from_several_seeds() {
     assert_eq!(run.rows("affected_lot"), strs(&["F1", "F4", "R"]));
     assert_eq!(
         run.rows("affected_consignee"),
-        strs(&["PC | CUST | CS | 6.0", "PD | DC1 | EA | 1.0", "PX | CUST2 | CS | 5.0"])
+        strs(&[
+            "PC | CUST | CS | 6.0",
+            "PD | DC1 | EA | 1.0",
+            "PX | CUST2 | CS | 5.0"
+        ])
     );
 }
 
@@ -670,7 +688,10 @@ fn audit_mass_balance_within_and_outside_tolerance() {
     // LOT_OVER's -10 is not.
     assert_eq!(
         run.rows("mass_balance_off"),
-        strs(&["LOT_BAD | KGM | 100.0 | 50.0", "LOT_OVER | KGM | 20.0 | -10.0"])
+        strs(&[
+            "LOT_BAD | KGM | 100.0 | 50.0",
+            "LOT_OVER | KGM | 20.0 | -10.0"
+        ])
     );
     // Without a tolerance given, 2% applies.
     let run = Run::new("audit.dl", MASS_BALANCE);

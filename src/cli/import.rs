@@ -1,0 +1,150 @@
+//! `tracelog import`: documents into the database, one transaction per file.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{Status, eprint_diagnostics, print_stdout};
+use crate::db;
+use crate::diagnostic::Code;
+use crate::epcis::Importer;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import GS1 EPCIS documents (2.0 JSON / JSON-LD, 1.2 and 2.0 XML)
+    ///
+    /// Each file is one transaction on channel `import` (its path and SHA-256 kept), recorded
+    /// whole or not at all. The database is created when DIR does not exist. Events already
+    /// recorded (same eventID, or the same CBV 2.0 event hash) are skipped, so importing a
+    /// document again adds nothing; an errorDeclaration retracts the declared event's facts
+    /// with the declared reason. Stops at the first file with an error (earlier files stay
+    /// recorded) and names it with the line or JSON pointer.
+    Epcis(EpcisArgs),
+    /// Plant data: CSV (header row) or JSON Lines rows of one schema relation per file
+    ///
+    /// Each file holds the rows of one relation of rules/schema.dl (batch, consume, produce,
+    /// equip_use, cleaning, status, inventory, ...), named by --relation or the file's name; columns
+    /// are matched by name. One transaction per file; every file is checked before any is recorded.
+    Csv(super::import_csv::CsvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EpcisArgs {
+    /// EPCIS documents (.json, .jsonld, .xml)
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// The database directory, created when missing [default: $TRACELOG_DB, else ./tracelog.db]
+    #[arg(long = "db", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Who records [default: $TRACELOG_USER, else the operating-system user]
+    #[arg(long = "as", value_name = "USER")]
+    pub principal: Option<String>,
+}
+
+/// How long a writer waits for the lock: `TRACELOG_LOCK_WAIT` seconds, else 10.
+fn lock_wait() -> std::time::Duration {
+    std::env::var("TRACELOG_LOCK_WAIT")
+        .ok()
+        .and_then(|secs| secs.parse::<f64>().ok())
+        .filter(|secs| (0.0..1e6).contains(secs))
+        .map_or(db::LOCK_WAIT, std::time::Duration::from_secs_f64)
+}
+
+fn failed(failure: &db::Failure) -> std::io::Result<Status> {
+    eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
+    let io_error = failure
+        .diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.code == Code::JournalIo);
+    Ok(if io_error {
+        Status::Error
+    } else {
+        Status::Failed
+    })
+}
+
+pub fn run(command: &ImportCommand) -> std::io::Result<Status> {
+    match command {
+        ImportCommand::Epcis(args) => epcis(args),
+        ImportCommand::Csv(args) => super::import_csv::csv(args),
+    }
+}
+
+fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
+    let dir = db::resolve_dir(args.db.as_deref());
+    let principal = db::principal(args.principal.as_deref());
+    let mut importer = match Importer::open(&dir, lock_wait()) {
+        Ok(importer) => importer,
+        Err(failure) => return failed(&failure),
+    };
+    if importer.created {
+        print_stdout(&format!("created database {}\n", dir.display()))?;
+    }
+    let total: u64 = args
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum();
+    // A bar only when it helps: on a terminal, for more than a few megabytes or files.
+    let bar = if std::io::stderr().is_terminal() && (total > 8 << 20 || args.files.len() > 20) {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} importing [{bar:30}] {bytes}/{total_bytes} {msg}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let (mut events, mut new_tx, mut duplicates) = (0, 0, 0);
+    for file in &args.files {
+        bar.set_message(file.display().to_string());
+        let res = importer.import_file(file, &principal);
+        bar.inc(std::fs::metadata(file).map_or(0, |m| m.len()));
+        let report = match res {
+            Ok(report) => report,
+            Err(failure) => {
+                bar.finish_and_clear();
+                return failed(&failure);
+            }
+        };
+        events += report.events;
+        duplicates += report.duplicates;
+        let line = match (&report.already_imported, &report.recorded) {
+            (Some(seq), _) => format!(
+                "{}: already imported in transaction {seq}; nothing new\n",
+                report.path
+            ),
+            (
+                None,
+                Some(db::Recorded {
+                    head: Some(head),
+                    asserted,
+                    retracted,
+                    ..
+                }),
+            ) => {
+                new_tx += 1;
+                format!(
+                    "{}: {} events ({} already recorded, {} error declarations) -> transaction {}: {asserted} facts asserted, {retracted} retracted\n",
+                    report.path, report.events, report.duplicates, report.declarations, head.seq
+                )
+            }
+            _ => format!(
+                "{}: {} events, all already recorded; nothing new\n",
+                report.path, report.events
+            ),
+        };
+        bar.suspend(|| print_stdout(&line))?;
+    }
+    bar.finish_and_clear();
+    print_stdout(&format!(
+        "imported {} files into {}: {events} events, {duplicates} already recorded, {new_tx} transactions; journal head {}\n",
+        args.files.len(),
+        dir.display(),
+        importer.state().head.describe()
+    ))?;
+    Ok(Status::Ok)
+}

@@ -1,0 +1,503 @@
+//! This module is the GS1 EPCIS importer: it reads EPCIS 2.0 JSON / JSON-LD
+//! ([`json`]) and EPCIS 1.2 / 2.0 XML ([`xml`]) documents into one event
+//! model ([`model`]), canonicalizes identifiers ([`ids`]) and CBV values
+//! ([`cbv`]), identifies events by `eventID` or their CBV 2.0 hash
+//! ([`hash`]), and records each document as one journal transaction of the
+//! relations of rules/schema.dl (see docs/traceability.md, "EPCIS import").
+
+pub mod cbv;
+pub mod hash;
+pub mod ids;
+pub mod json;
+pub mod model;
+pub mod xml;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::db::{self, Draft, Fact, Failure, InputFact, Recorded, Source, State, Writer};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::source::SourceMap;
+
+pub use ids::CompanyPrefixes;
+pub use model::Event;
+
+/// Why a document could not be read. Positions are JSON pointers (JSON) or
+/// `line N` (XML).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not well-formed JSON or XML.
+    Syntax {
+        line: u32,
+        col: u32,
+        message: String,
+    },
+    /// Well-formed, but not an EPCIS document: a required field is missing
+    /// or has the wrong shape.
+    Invalid { position: String, message: String },
+    /// A field's value cannot be read (a time, an action, a quantity).
+    BadValue { position: String, message: String },
+}
+
+impl ReadError {
+    /// The error as a diagnostic located in `path` (whose text is `text`).
+    pub fn diagnostic(&self, path: &str, text: &str) -> Diagnostic {
+        let line_text = |line: u32| {
+            text.lines()
+                .nth(line.saturating_sub(1) as usize)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (code, position, message) = match self {
+            ReadError::Syntax { line, col, message } => {
+                return Diagnostic::error(Code::EpcisSyntax, message.clone())
+                    .at_location(Location::DataLine {
+                        path: path.to_owned(),
+                        line: *line,
+                        col: *col,
+                        text: line_text(*line),
+                    })
+                    .with_help(
+                        "nothing from this file was recorded; fix the document and import it again",
+                    );
+            }
+            ReadError::Invalid { position, message } => (Code::EpcisInvalid, position, message),
+            ReadError::BadValue { position, message } => (Code::EpcisBadValue, position, message),
+        };
+        let xml_line = position.strip_prefix("line ").and_then(|n| {
+            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        });
+        let located = match xml_line {
+            Some(line) => {
+                Diagnostic::error(code, message.clone()).at_location(Location::DataLine {
+                    path: path.to_owned(),
+                    line,
+                    col: 1,
+                    text: line_text(line),
+                })
+            }
+            None => Diagnostic::error(code, format!("{message} (at JSON pointer `{position}`)"))
+                .at_location(Location::File {
+                    path: path.to_owned(),
+                }),
+        };
+        located
+            .with_help("nothing from this file was recorded; fix the document and import it again")
+    }
+}
+
+/// Reads one document, XML when it starts with `<`, JSON otherwise.
+pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
+    {
+        xml::read(text, prefixes)
+    } else {
+        json::read(text, prefixes)
+    }
+}
+
+/// The relations whose first column is the event, retracted by an error declaration.
+pub const EVENT_RELATIONS: &[&str] = &[
+    "event",
+    "ev_recorded",
+    "ev_obj",
+    "ev_class",
+    "ev_qty",
+    "ev_biztx",
+    "ev_src",
+    "ev_dst",
+    "ev_ilmd",
+    "ev_xform",
+    "ev_pdisp",
+    "ev_sensor",
+    "ev_cert",
+    "ev_ext",
+];
+
+/// The facts of one document, checked against the database's state.
+#[derive(Clone, Debug, Default)]
+pub struct Converted {
+    /// (fact, line in the document or 0).
+    pub assert: Vec<(Fact, u32)>,
+    pub retract: Vec<(Fact, u32)>,
+    /// The declared reasons of the error declarations that retract events.
+    pub reason: Option<String>,
+    pub events: usize,
+    /// Events whose identity was already recorded (or seen earlier in the document).
+    pub duplicates: usize,
+    pub declarations: usize,
+}
+
+fn fact(rel: &str, fields: &[&str]) -> Fact {
+    Fact {
+        rel: rel.to_owned(),
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+/// The identity of an event: its eventID, else its CBV 2.0 hash.
+pub fn identity(event: &Event) -> String {
+    event
+        .event_id
+        .clone()
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| hash::event_hash(event))
+}
+
+fn live_first_fields(state: &State, rel: &str) -> HashSet<String> {
+    state
+        .relations
+        .get(rel)
+        .map(|facts| {
+            facts
+                .live
+                .keys()
+                .filter_map(|fields| fields.first().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn line_of(event: &Event) -> u32 {
+    event
+        .position
+        .strip_prefix("line ")
+        .and_then(|n| n.split('/').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The facts of one event (without `ev_source`).
+pub fn event_facts(ev: &str, event: &Event) -> Vec<Fact> {
+    let mut out = vec![fact(
+        "event",
+        &[
+            ev,
+            &event.etype,
+            &event.action,
+            &event.event_time,
+            &event.tz,
+            &event.biz_step,
+            &event.disposition,
+            &event.read_point,
+            &event.biz_loc,
+        ],
+    )];
+    if let Some(time) = &event.record_time {
+        out.push(fact("ev_recorded", &[ev, time]));
+    }
+    for (role, obj) in &event.objects {
+        out.push(fact("ev_obj", &[ev, role, obj]));
+    }
+    for q in &event.quantities {
+        out.push(fact("ev_class", &[ev, &q.role, &q.class]));
+        if let Some(qty) = &q.quantity {
+            out.push(fact("ev_qty", &[ev, &q.role, &q.class, qty, &q.uom]));
+        }
+    }
+    for (rel, list) in [
+        ("ev_biztx", &event.biz_tx),
+        ("ev_src", &event.sources),
+        ("ev_dst", &event.destinations),
+        ("ev_ilmd", &event.ilmd),
+        ("ev_pdisp", &event.persistent_disposition),
+        ("ev_ext", &event.ext),
+    ] {
+        for (a, b) in list {
+            out.push(fact(rel, &[ev, a, b]));
+        }
+    }
+    if !event.transformation_id.is_empty() {
+        out.push(fact("ev_xform", &[ev, &event.transformation_id]));
+    }
+    for (n, report) in event.sensor_reports.iter().enumerate() {
+        let n = n.to_string();
+        for (field, value) in report {
+            out.push(fact("ev_sensor", &[ev, &n, field, value]));
+        }
+    }
+    for uri in &event.certification {
+        out.push(fact("ev_cert", &[ev, uri]));
+    }
+    out
+}
+
+/// Facts not keyed by the event: aliases and lot membership.
+fn derived_facts(event: &Event) -> Vec<Fact> {
+    let mut out: Vec<Fact> = event
+        .aliases
+        .iter()
+        .map(|(alias, canonical)| fact("id_alias", &[alias, canonical]))
+        .collect();
+    if let Some((_, lot)) = event.ilmd.iter().find(|(k, _)| k == "lotNumber") {
+        let role = if event.etype == "transformation" {
+            "output"
+        } else {
+            "subject"
+        };
+        for (r, obj) in &event.objects {
+            if r == role
+                && let Some(lgtin) = ids::lot_of(obj, lot)
+            {
+                out.push(fact("lot_of", &[obj, &lgtin]));
+            }
+        }
+    }
+    out
+}
+
+/// Turns `events` of the document with SHA-256 `document` into the facts to
+/// record over `state`: new events are asserted, events already recorded
+/// (same identity) are skipped, error declarations retract the facts of the
+/// declared event.
+pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
+    let mut known = live_first_fields(state, "ev_source");
+    let mut declared = live_first_fields(state, "ev_error");
+    let mut out = Converted {
+        events: events.len(),
+        ..Converted::default()
+    };
+    // Live facts of the events declared erroneous, built only when needed.
+    let mut by_event: Option<HashMap<String, Vec<Fact>>> = None;
+    let mut reasons = Vec::new();
+    for event in events {
+        let ev = identity(event);
+        let line = line_of(event);
+        let source = fact("ev_source", &[&ev, document, &event.position]);
+        match &event.error {
+            Some(declaration) => {
+                if !declared.insert(ev.clone()) {
+                    out.duplicates += 1;
+                    continue;
+                }
+                out.declarations += 1;
+                let index = by_event.get_or_insert_with(|| {
+                    let mut index: HashMap<String, Vec<Fact>> = HashMap::new();
+                    for rel in EVENT_RELATIONS {
+                        if let Some(facts) = state.relations.get(*rel) {
+                            for fields in facts.live.keys() {
+                                if let Some(first) = fields.first() {
+                                    index.entry(first.clone()).or_default().push(Fact {
+                                        rel: (*rel).to_owned(),
+                                        fields: fields.to_vec(),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    index
+                });
+                let mut retracted = index.remove(&ev).unwrap_or_default();
+                retracted.sort();
+                if !retracted.is_empty() {
+                    reasons.push(format!(
+                        "errorDeclaration of {ev} ({}) declared {}",
+                        if declaration.reason.is_empty() {
+                            "no reason given"
+                        } else {
+                            &declaration.reason
+                        },
+                        declaration.declared_at
+                    ));
+                }
+                out.retract.extend(retracted.into_iter().map(|f| (f, line)));
+                // The erroneous event earlier in this same document is not recorded.
+                out.assert.retain(|(f, _)| {
+                    !(EVENT_RELATIONS.contains(&f.rel.as_str()) && f.fields.first() == Some(&ev))
+                });
+                let correctives: Vec<&str> = if declaration.corrective.is_empty() {
+                    vec![""]
+                } else {
+                    declaration.corrective.iter().map(String::as_str).collect()
+                };
+                for corrective in correctives {
+                    out.assert.push((
+                        fact(
+                            "ev_error",
+                            &[
+                                &ev,
+                                &declaration.declared_at,
+                                &declaration.reason,
+                                corrective,
+                            ],
+                        ),
+                        line,
+                    ));
+                }
+                // The declaration repeats the erroneous event: its fields stay
+                // readable as `ev_ext`, while no typed fact of the event is live.
+                let fields = if event.declared_fields.is_empty() {
+                    &event.ext
+                } else {
+                    &event.declared_fields
+                };
+                for (path, value) in fields {
+                    out.assert.push((fact("ev_ext", &[&ev, path, value]), line));
+                }
+                known.insert(ev.clone());
+                out.assert.push((source, line));
+            }
+            None => {
+                if !known.insert(ev.clone()) || declared.contains(&ev) {
+                    out.duplicates += 1;
+                    continue;
+                }
+                out.assert
+                    .extend(event_facts(&ev, event).into_iter().map(|f| (f, line)));
+                out.assert
+                    .extend(derived_facts(event).into_iter().map(|f| (f, line)));
+                out.assert.push((source, line));
+            }
+        }
+    }
+    if !reasons.is_empty() {
+        out.reason = Some(reasons.join("; "));
+    }
+    out
+}
+
+/// What importing one file did.
+#[derive(Clone, Debug)]
+pub struct FileImport {
+    pub path: String,
+    pub sha256: String,
+    pub events: usize,
+    pub duplicates: usize,
+    pub declarations: usize,
+    /// The transaction, or `None` when nothing was new.
+    pub recorded: Option<Recorded>,
+    /// The transaction that already recorded this very file.
+    pub already_imported: Option<u64>,
+}
+
+/// The database open for importing: the writer and the company prefixes
+/// learned from what it holds.
+pub struct Importer {
+    writer: Writer,
+    prefixes: CompanyPrefixes,
+    /// The database did not exist and was created.
+    pub created: bool,
+}
+
+impl Importer {
+    /// Opens the database in `dir`, creating it when `dir` does not exist.
+    pub fn open(dir: &Path, wait: Duration) -> Result<Importer, Failure> {
+        let created = !dir.exists();
+        if created {
+            db::init(dir)?;
+        }
+        let writer = Writer::open(dir, wait)?;
+        let mut prefixes = CompanyPrefixes::default();
+        for rel in [
+            "ev_obj", "ev_class", "id_alias", "event", "ev_src", "ev_dst",
+        ] {
+            if let Some(facts) = writer.state().relations.get(rel) {
+                for fields in facts.live.keys() {
+                    fields.iter().for_each(|f| prefixes.learn(f));
+                }
+            }
+        }
+        Ok(Importer {
+            writer,
+            prefixes,
+            created,
+        })
+    }
+
+    pub fn state(&self) -> &State {
+        self.writer.state()
+    }
+
+    /// Reads and records the file at `path` as one transaction.
+    pub fn import_file(&mut self, path: &Path, principal: &str) -> Result<FileImport, Failure> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|err| Failure {
+            sources: SourceMap::default(),
+            diagnostics: vec![
+                Diagnostic::error(Code::InputNotFound, format!("cannot read `{shown}`: {err}"))
+                    .at_location(Location::File {
+                        path: shown.clone(),
+                    })
+                    .with_help("nothing from this file was recorded"),
+            ],
+        })?;
+        self.import_bytes(&shown, &bytes, principal)
+    }
+
+    /// Reads and records one document given as bytes; `path` names it.
+    pub fn import_bytes(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        principal: &str,
+    ) -> Result<FileImport, Failure> {
+        let sha256 = db::record::sha256_hex(bytes);
+        let fail = |diagnostic: Diagnostic| Failure {
+            sources: SourceMap::default(),
+            diagnostics: vec![diagnostic],
+        };
+        let text = std::str::from_utf8(bytes).map_err(|err| {
+            fail(
+                ReadError::Syntax {
+                    line: 1 + bytes[..err.valid_up_to()]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count() as u32,
+                    col: 1,
+                    message: "the document is not UTF-8".to_owned(),
+                }
+                .diagnostic(path, ""),
+            )
+        })?;
+        let mut report = FileImport {
+            path: path.to_owned(),
+            sha256: sha256.clone(),
+            events: 0,
+            duplicates: 0,
+            declarations: 0,
+            recorded: None,
+            already_imported: self.state().sources.get(&sha256).copied(),
+        };
+        let mut prefixes = self.prefixes.clone();
+        prefixes.learn_text(text);
+        let events = read(text, &prefixes).map_err(|err| fail(err.diagnostic(path, text)))?;
+        let converted = convert(&events, &sha256, self.state());
+        report.events = converted.events;
+        report.duplicates = converted.duplicates;
+        report.declarations = converted.declarations;
+        if report.already_imported.is_some()
+            || (converted.assert.is_empty() && converted.retract.is_empty())
+        {
+            return Ok(report);
+        }
+        let located = |(fact, line): (Fact, u32)| InputFact {
+            fact,
+            line,
+            location: Location::File {
+                path: path.to_owned(),
+            },
+        };
+        let draft = Draft {
+            principal: principal.to_owned(),
+            channel: "import".to_owned(),
+            source: Source {
+                path: Some(path.to_owned()),
+                sha256: Some(sha256),
+                line: None,
+            },
+            reason: converted.reason,
+            assert: converted.assert.into_iter().map(located).collect(),
+            retract: converted.retract.into_iter().map(located).collect(),
+            force: false,
+            sources: SourceMap::default(),
+        };
+        let recorded = self.writer.commit(draft)?;
+        self.prefixes = prefixes;
+        report.recorded = Some(recorded);
+        Ok(report)
+    }
+}
