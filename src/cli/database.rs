@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use comfy_table::{ContentArrangement, Table, presets};
 
 use super::{Status, eprint_diagnostics, print_stdout};
 use crate::db::{self, AsOf, Draft, Failure, InputFormat, Source};
@@ -381,21 +380,18 @@ pub fn log(args: &LogArgs) -> std::io::Result<Status> {
         print_stdout(&format!("{doc:#}\n"))?;
         return Ok(Status::Ok);
     }
-    let mut table = Table::new();
-    table
-        .load_style(presets::ASCII_MARKDOWN)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "seq",
-            "recorded_at",
-            "principal",
-            "channel",
-            "source",
-            "reason",
-            "+",
-            "-",
-            "hash",
-        ]);
+    let mut table = crate::io::output::markdown_table();
+    table.set_header([
+        "seq",
+        "recorded_at",
+        "principal",
+        "channel",
+        "source",
+        "reason",
+        "+",
+        "-",
+        "hash",
+    ]);
     for entry in &state.log {
         let mut recorded_at = entry.recorded_at.clone();
         if entry.clock_regressed {
@@ -469,19 +465,16 @@ pub fn history(args: &HistoryArgs) -> std::io::Result<Status> {
             dir.display()
         ));
     } else {
-        let mut table = Table::new();
-        table
-            .load_style(presets::ASCII_MARKDOWN)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header([
-                "seq",
-                "action",
-                "recorded_at",
-                "principal",
-                "channel",
-                "source",
-                "reason",
-            ]);
+        let mut table = crate::io::output::markdown_table();
+        table.set_header([
+            "seq",
+            "action",
+            "recorded_at",
+            "principal",
+            "channel",
+            "source",
+            "reason",
+        ]);
         for entry in &entries {
             let mut source = entry.source.describe();
             if let Some(line) = entry.line {

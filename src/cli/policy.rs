@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use comfy_table::{ContentArrangement, Table, presets};
 
 use super::database::{AsOfArg, DbArg};
 use super::{Status, print_stdout, report_failure};
@@ -138,10 +137,7 @@ pub fn run(command: &PolicyCommand) -> std::io::Result<Status> {
             diff.disappeared.len(),
             diff.unchanged
         ));
-        let mut table = Table::new();
-        table
-            .load_style(presets::ASCII_MARKDOWN)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        let mut table = crate::io::output::markdown_table();
         let mut header = vec!["change".to_owned()];
         header.extend(diff.columns.iter().cloned());
         table.set_header(header);

@@ -494,11 +494,20 @@ fn push_block(
 }
 
 /// The rows as a Markdown-style table with the column names as header.
+/// An empty table in the one style every table of tracelog uses: Markdown
+/// pipes, no colour and no wrapping, whatever the terminal.
+pub fn markdown_table() -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::ASCII_MARKDOWN)
+        .force_no_tty()
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    table
+}
+
 pub fn render_table(store: &ValueStore, relation: &ir::Relation, rows: &[&[Value]]) -> String {
     let types = column_types(relation);
-    let mut table = Table::new();
-    table.load_style(presets::ASCII_MARKDOWN);
-    table.force_no_tty();
+    let mut table = markdown_table();
     table.set_header(relation.columns.iter().map(|column| column.name.as_str()));
     for row in rows {
         let cells: Vec<String> = types
