@@ -320,6 +320,7 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
             db.state
                 .as_ref()
                 .is_some_and(|state| state.relations.contains_key(name))
+                || is_declared(&program, name)
         });
     }
     eprint_diagnostics(&sources, &warnings)?;
@@ -355,6 +356,15 @@ fn drop_filled_warnings(warnings: &mut Vec<Diagnostic>, filled: impl Fn(&str) ->
     });
 }
 
+/// With `--db` every declared relation reads the database: one empty today
+/// (no plant shipments yet, say) is not a defect of the program. Undeclared
+/// relations keep the warning, which is what catches a misspelt name.
+fn is_declared(program: &crate::ir::Program, name: &str) -> bool {
+    program
+        .relation_by_name(name)
+        .is_some_and(|rel| program.relations[rel.0 as usize].decl.is_some())
+}
+
 /// `run --db` without `-F`: the program over the database alone, from an
 /// image of its derived state when one matches (see `db::session`).
 fn run_session(
@@ -374,11 +384,7 @@ fn run_session(
         // Problems of the database's facts point into the program's text.
         Err(failure) => return report_failure(sources, &failure.diagnostics, args.json),
     };
-    drop_filled_warnings(&mut warnings, |name| {
-        program
-            .relation_by_name(name)
-            .is_some_and(|rel| session.engine().len(rel) > 0)
-    });
+    drop_filled_warnings(&mut warnings, |name| is_declared(program, name));
     eprint_diagnostics(sources, &warnings)?;
     let options = io::RunOptions {
         input_dir: PathBuf::from("."),

@@ -104,7 +104,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn one(diagnostic: Diagnostic) -> Failure {
+    pub(crate) fn one(diagnostic: Diagnostic) -> Failure {
         Failure {
             sources: SourceMap::default(),
             diagnostics: vec![diagnostic],

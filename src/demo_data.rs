@@ -969,8 +969,10 @@ fn build(seed: u64) -> Scenario {
 
     // Plant → DC: pallets ship the day after production (the last day's stay
     // at the plant), alternating between the two DCs.
-    let mut affected_ships = 0usize;
-    let mut reached: BTreeSet<String> = BTreeSet::new();
+    // The supplier's shipment of the contaminated lot to the plant carried it
+    // too, and the plant received it: both belong to the scope.
+    let mut affected_ships = 1usize;
+    let mut reached: BTreeSet<String> = BTreeSet::from([plant.clone()]);
     let mut case_at: BTreeMap<usize, String> = BTreeMap::new(); // where a case is now
     for c in 0..all_cases.len() {
         case_at.insert(c, plant.clone());

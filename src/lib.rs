@@ -14,6 +14,7 @@ pub mod engine;
 pub mod epcis;
 pub mod generate;
 pub mod import;
+pub mod investigate;
 pub mod io;
 pub mod ir;
 pub mod journal;

@@ -414,11 +414,9 @@ trace_seed("E2"). trace_seed("E4").
         run.rows("equip_shared"),
         strs(&["E1 | E2 | LINE1", "E1 | E3 | LINE1", "E2 | E3 | LINE1"])
     );
-    // E2 shares with E1 (before it) and E3 (after it); E4 with nothing.
-    assert_eq!(
-        run.rows("equip_exposed"),
-        strs(&["E2 | E1 | LINE1", "E2 | E3 | LINE1"])
-    );
+    // E3 ran after E2 with no full cleaning between; E1 ran before E2 and cannot
+    // have picked anything up from it; E4 shares with nothing.
+    assert_eq!(run.rows("equip_exposed"), strs(&["E2 | E3 | LINE1"]));
 }
 
 // ---------------------------------------------------------------- recall

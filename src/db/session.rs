@@ -127,6 +127,18 @@ impl Session {
         &self.newest
     }
 
+    /// Applies changes of the caller's own, facts the journal does not hold
+    /// (the seeds of a trace), as one engine update. They would be part of an
+    /// image saved afterwards: save images before, not after.
+    pub fn apply(&mut self, changes: Vec<Change>, limits: &Limits) -> Result<UpdateStats, Failure> {
+        self.engine.update(changes, limits).map_err(engine_failure)
+    }
+
+    /// The engine's values, to intern the values of [`Session::apply`]'s changes.
+    pub fn values_mut(&mut self) -> &mut crate::value::ValueStore {
+        self.engine.values_mut()
+    }
+
     /// Applies the records appended to the journal since the session's head.
     pub fn catch_up(&mut self, dir: &Path, limits: &Limits) -> Result<UpdateStats, Failure> {
         let (records, newest, _) = Journal::open_read(dir)?;
