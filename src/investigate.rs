@@ -46,15 +46,19 @@ pub struct Investigation {
 }
 
 impl Investigation {
-    /// Opens `rule_set` (a name of [`crate::rules::SHIPPED`], such as
-    /// `recall.dl`) over the database in `dir` as of `as_of`.
+    /// Opens `rule_sets` (names of [`crate::rules::SHIPPED`], such as
+    /// `recall.dl` and `audit.dl`) together over the database in `dir` as of
+    /// `as_of`.
     pub fn open(
         dir: &Path,
-        rule_set: &str,
+        rule_sets: &[&str],
         as_of: AsOf,
         limits: &Limits,
     ) -> Result<Investigation, Failure> {
-        let text = format!(".include {rule_set:?}\n");
+        let text: String = rule_sets
+            .iter()
+            .map(|name| format!(".include {name:?}\n"))
+            .collect();
         let compiled = crate::driver::compile_with_shipped_rules("<investigation>", &text)
             .map_err(|failed| Failure {
                 sources: failed.sources,
@@ -63,7 +67,7 @@ impl Investigation {
         let Some(seed_rel) = compiled.program.relation_by_name(SEED_RELATION) else {
             return Err(Failure::one(Diagnostic::error(
                 Code::UnknownRelation,
-                format!("the rule set `{rule_set}` does not declare `{SEED_RELATION}`"),
+                format!("the rule sets {rule_sets:?} do not declare `{SEED_RELATION}`"),
             )));
         };
         let texts: Vec<&str> = compiled

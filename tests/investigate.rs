@@ -60,7 +60,7 @@ fn seeds_replace_each_other_incrementally() {
     let dir = tmp.path().join("db");
     database(&dir);
     let limits = Limits::default();
-    let mut inv = Investigation::open(&dir, "genealogy.dl", AsOf::Head, &limits).unwrap();
+    let mut inv = Investigation::open(&dir, &["genealogy.dl"], AsOf::Head, &limits).unwrap();
     assert!(inv.rows("trace_forward").is_empty(), "no seeds yet");
 
     inv.set_seeds(&["R".to_owned()], &limits).unwrap();
@@ -105,7 +105,7 @@ fn an_unknown_rule_set_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("db");
     database(&dir);
-    let failure = Investigation::open(&dir, "nope.dl", AsOf::Head, &Limits::default())
+    let failure = Investigation::open(&dir, &["nope.dl"], AsOf::Head, &Limits::default())
         .err()
         .expect("no such rule set");
     assert!(!failure.diagnostics.is_empty());
