@@ -45,7 +45,8 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
         }
     };
     let root = sources.add(path.display().to_string(), Some(path.to_path_buf()), text);
-    compile(sources, root)
+    // `.include "recall.dl"` with no such file beside the program is the shipped one.
+    compile_in(sources, root, crate::rules::SHIPPED)
 }
 
 /// Parses and checks a program given as text; `name` is shown in diagnostics.

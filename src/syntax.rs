@@ -37,8 +37,9 @@ pub fn parse_with_includes(
 }
 
 /// As [`parse_with_includes`], and an `.include` in a text with no file (a
-/// shipped rule set, or text given on the command line) first looks for the
-/// written name among `library` (name, text): the rule sets built into the binary.
+/// shipped rule set, or text given on the command line), or naming a file that
+/// does not exist beside the including file, looks for the written name among
+/// `library` (name, text): the rule sets built into the binary.
 pub fn parse_with_library(
     sources: &mut SourceMap,
     root: FileId,
@@ -90,7 +91,10 @@ impl Loader {
                 continue;
             };
             stack.last_mut().expect("pushed above").directive = Some(include.span);
-            if sources.file(file).path.is_none()
+            // A file on disk includes its neighbours first; a name it does not
+            // have beside it may still be a shipped rule set.
+            let on_disk = sources.file(file).path.is_some() && base.join(&include.path).exists();
+            if !on_disk
                 && let Some((name, text)) = self
                     .library
                     .iter()

@@ -556,3 +556,30 @@ fn generate_writes_files_that_agree_with_meta_json() {
         .success()
         .stdout(format!("consumed\t{}\n", meta["consumed"]));
 }
+
+#[test]
+fn includes_fall_back_to_the_shipped_rule_sets() {
+    // No genealogy.dl beside the program: the shipped one (trace_forward is its).
+    let dir = scratch(&[(
+        "q.dl",
+        ".include \"genealogy.dl\"\nconsume(\"B\", \"R\", 1.0, \"KGM\", \"2026-03-01T00:00:00Z\").\nproduce(\"B\", \"F\", 1.0, \"KGM\", \"2026-03-01T00:00:00Z\").\ntrace_seed(\"R\").\n.output trace_forward(IO=stdout)\n",
+    )]);
+    tracelog()
+        .current_dir(dir.path())
+        .args(["run", "q.dl"])
+        .assert()
+        .success()
+        .stdout(contains("| R    | F   | 1    |"));
+    // A file of that name beside the program wins over the shipped one.
+    std::fs::write(
+        dir.path().join("genealogy.dl"),
+        ".decl trace_forward(seed: symbol, obj: symbol, hops: number)\ntrace_forward(\"mine\", \"x\", 7).\n.decl consume(b: symbol, l: symbol, q: float, u: symbol, t: datetime)\n.decl produce(b: symbol, l: symbol, q: float, u: symbol, t: datetime)\n.decl trace_seed(s: symbol)\n",
+    )
+    .unwrap();
+    tracelog()
+        .current_dir(dir.path())
+        .args(["run", "q.dl"])
+        .assert()
+        .success()
+        .stdout(contains("mine"));
+}
