@@ -90,15 +90,37 @@ impl ReadError {
 
 /// Reads one document, XML when it starts with `<`, JSON otherwise.
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
-    if text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('<')
-    {
+    if is_xml(text) {
         xml::read(text, prefixes)
     } else {
         json::read(text, prefixes)
     }
+}
+
+/// The pre-hash string and CBV 2.0 event hash of every event of a document
+/// (XML or JSON), in document order, whether or not it has an eventID.
+pub fn event_hashes(text: &str) -> Result<Vec<(String, String)>, ReadError> {
+    let (values, namespaces) = if is_xml(text) {
+        let (values, namespaces) = xml::event_values(text)?;
+        (values.into_iter().map(|(v, _)| v).collect(), namespaces)
+    } else {
+        let doc = json::parse(text)?;
+        (doc.events, doc.namespaces)
+    };
+    Ok(values
+        .iter()
+        .map(|event| {
+            let pre = hash::pre_hash(event, &namespaces);
+            let hash = hash::hash_of(&pre);
+            (pre, hash)
+        })
+        .collect())
+}
+
+fn is_xml(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
 }
 
 /// The relations whose first column is the event, retracted by an error declaration.
@@ -140,13 +162,22 @@ fn fact(rel: &str, fields: &[&str]) -> Fact {
     }
 }
 
-/// The identity of an event: its eventID, else its CBV 2.0 hash.
+/// The identity of an event: its eventID, else its CBV 2.0 hash (computed
+/// by the reader from the event as written; for an event built by hand with
+/// neither, a hash of its fields).
 pub fn identity(event: &Event) -> String {
     event
         .event_id
         .clone()
         .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| hash::event_hash(event))
+        .or_else(|| event.hash.clone())
+        .unwrap_or_else(|| {
+            let fields = Event {
+                position: String::new(),
+                ..event.clone()
+            };
+            hash::hash_of(&format!("{fields:?}"))
+        })
 }
 
 fn live_first_fields(state: &State, rel: &str) -> HashSet<String> {

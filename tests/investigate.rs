@@ -29,11 +29,26 @@ fn fact(rel: &str, fields: &[&str]) -> InputFact {
 fn database(dir: &Path) {
     db::init(dir).unwrap();
     let assert = vec![
-        fact("consume", &["B1", "R", "1.0", "KGM", "2026-03-01T08:00:00Z"]),
-        fact("produce", &["B1", "F1", "1.0", "KGM", "2026-03-01T09:00:00Z"]),
-        fact("consume", &["B2", "F1", "1.0", "KGM", "2026-03-02T08:00:00Z"]),
-        fact("consume", &["B2", "R2", "1.0", "KGM", "2026-03-02T08:00:00Z"]),
-        fact("produce", &["B2", "G1", "1.0", "KGM", "2026-03-02T09:00:00Z"]),
+        fact(
+            "consume",
+            &["B1", "R", "1.0", "KGM", "2026-03-01T08:00:00Z"],
+        ),
+        fact(
+            "produce",
+            &["B1", "F1", "1.0", "KGM", "2026-03-01T09:00:00Z"],
+        ),
+        fact(
+            "consume",
+            &["B2", "F1", "1.0", "KGM", "2026-03-02T08:00:00Z"],
+        ),
+        fact(
+            "consume",
+            &["B2", "R2", "1.0", "KGM", "2026-03-02T08:00:00Z"],
+        ),
+        fact(
+            "produce",
+            &["B2", "G1", "1.0", "KGM", "2026-03-02T09:00:00Z"],
+        ),
     ];
     let mut writer = Writer::open(dir, Duration::from_secs(1)).unwrap();
     writer
@@ -66,7 +81,11 @@ fn seeds_replace_each_other_incrementally() {
     inv.set_seeds(&["R".to_owned()], &limits).unwrap();
     assert_eq!(
         inv.rows("trace_forward"),
-        vec![row(&["R", "F1", "1"]), row(&["R", "G1", "2"]), row(&["R", "R", "0"])]
+        vec![
+            row(&["R", "F1", "1"]),
+            row(&["R", "G1", "2"]),
+            row(&["R", "R", "0"])
+        ]
     );
     // R's answers go when R2 replaces it: R2 went into G1 only.
     inv.set_seeds(&["R2".to_owned()], &limits).unwrap();

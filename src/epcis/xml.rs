@@ -12,6 +12,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use serde_json::{Map, Value};
 
 use super::ReadError;
+use super::hash::Namespaces;
 use super::ids::CompanyPrefixes;
 use super::json;
 use super::model::Event;
@@ -19,6 +20,16 @@ use super::model::Event;
 const CBV_MDA: &str = "urn:epcglobal:cbv:mda";
 
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    let (values, namespaces) = event_values(text)?;
+    values
+        .iter()
+        .map(|(value, line)| json::read_event(value, line, prefixes, &namespaces))
+        .collect()
+}
+
+/// The events of an XML document in the EPCIS 2.0 JSON shape, each with its
+/// `line N`, and the document's namespace prefixes.
+pub fn event_values(text: &str) -> Result<(Vec<(Value, String)>, Namespaces), ReadError> {
     let options = ParsingOptions {
         allow_dtd: true,
         ..ParsingOptions::default()
@@ -46,8 +57,26 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "EventList")
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Namespaces::default()));
     };
+    // Prefixes as the reader writes keys (`prefix:local`, `cbvmda:` for CBV
+    // master data), with their namespaces, for the event hash.
+    let mut namespaces = Namespaces::default();
+    for node in root.descendants().filter(Node::is_element) {
+        for ns in node.namespaces() {
+            if let Some(prefix) = ns.name() {
+                let prefix = if ns.uri().trim_end_matches(':') == CBV_MDA {
+                    "cbvmda"
+                } else {
+                    prefix
+                };
+                namespaces.declare(prefix, ns.uri());
+            }
+        }
+    }
+    // Values written as CURIEs with the GS1 vocabularies' usual prefixes.
+    namespaces.declare_value_prefix("gs1", "https://gs1.org/voc/");
+    namespaces.declare_value_prefix("cbv", "https://ref.gs1.org/cbv/");
     let mut events = Vec::new();
     for child in list.children().filter(Node::is_element) {
         // 1.2 wraps newer event types in <extension>.
@@ -58,10 +87,10 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         };
         for node in nodes {
             let value = event_value(node);
-            events.push(json::read_event(&value, &line(node), prefixes)?);
+            events.push((value, line(node)));
         }
     }
-    Ok(events)
+    Ok((events, namespaces))
 }
 
 /// `prefix:local` for namespaced extension elements, `local` for EPCIS ones.
