@@ -9,6 +9,7 @@ pub mod cbv;
 pub mod hash;
 pub mod ids;
 pub mod json;
+pub mod master;
 pub mod model;
 pub mod xml;
 
@@ -88,12 +89,47 @@ impl ReadError {
     }
 }
 
-/// Reads one document, XML when it starts with `<`, JSON otherwise.
+/// Reads the events of one document, XML when it starts with `<`, JSON otherwise.
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads one document: its events and the vocabulary elements of its
+/// master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
     if is_xml(text) {
-        xml::read(text, prefixes)
+        xml::read_document(text, prefixes)
     } else {
-        json::read(text, prefixes)
+        json::read_document(text, prefixes)
+    }
+}
+
+/// Master-data facts to record over `state`: facts already live are
+/// skipped; a location, party, product or lot whose attributes changed
+/// replaces the live row with the same identifier (retracted).
+pub fn master_changes(facts: Vec<Fact>, state: &State, out: &mut Converted) {
+    let live = |rel: &str| state.relations.get(rel).map(|r| &r.live);
+    for fact in facts {
+        if live(&fact.rel).is_some_and(|l| l.contains_key(fact.fields.as_slice())) {
+            continue;
+        }
+        if matches!(fact.rel.as_str(), "location" | "party" | "product" | "lot")
+            && let Some(rows) = live(&fact.rel)
+        {
+            for old in rows.keys().filter(|k| k.first() == fact.fields.first()) {
+                out.retract.push((
+                    Fact {
+                        rel: fact.rel.clone(),
+                        fields: old.to_vec(),
+                    },
+                    0,
+                ));
+            }
+        }
+        out.assert.push((fact, 0));
     }
 }
 
@@ -495,8 +531,14 @@ impl Importer {
         };
         let mut prefixes = self.prefixes.clone();
         prefixes.learn_text(text);
-        let events = read(text, &prefixes).map_err(|err| fail(err.diagnostic(path, text)))?;
-        let converted = convert(&events, &sha256, self.state());
+        let (events, vocabularies) =
+            read_document(text, &prefixes).map_err(|err| fail(err.diagnostic(path, text)))?;
+        let mut converted = convert(&events, &sha256, self.state());
+        master_changes(
+            master::facts(&vocabularies, &prefixes),
+            self.state(),
+            &mut converted,
+        );
         report.events = converted.events;
         report.duplicates = converted.duplicates;
         report.declarations = converted.declarations;

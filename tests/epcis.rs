@@ -477,3 +477,103 @@ fn xml_and_json_twins_give_the_same_facts() {
         );
     }
 }
+
+#[test]
+fn master_data_vocabularies_become_locations_parties_products_and_attributes() {
+    let Some(dir) = shared() else { return };
+    let file = dir.join("ift-gftc-opentraceability/gdst_data_withmasterdata.jsonld");
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    import(&db, &file).unwrap();
+    let locations = facts(&db, "location");
+    // 8 location elements, each with its owning party, name, city and country code.
+    assert_eq!(locations.len(), 8, "{locations:?}");
+    assert!(locations.contains(&vec![
+        "urn:epc:id:sgln:08600031303.1.1".to_owned(),
+        "urn:gdst:example.org:party:fisherman01.1u".to_owned(),
+        "Vessel #1".to_owned(),
+        "San Diego".to_owned(),
+        "US".to_owned(),
+    ]));
+    let parties = facts(&db, "party");
+    assert_eq!(parties.len(), 6, "{parties:?}");
+    assert!(parties.contains(&vec![
+        "urn:gdst:example.org:party:processor.1u".to_owned(),
+        "Processor".to_owned()
+    ]));
+    let products = facts(&db, "product");
+    assert!(products.contains(&vec![
+        "urn:gdst:example.org:product:class:processor.2u".to_owned(),
+        "Can of Tuna".to_owned(),
+        String::new()
+    ]));
+    let attrs = facts(&db, "md_attr");
+    for expected in [
+        [
+            "location",
+            "urn:epc:id:sgln:08600031303.1.1",
+            "urn:gdst:kde#imoNumber",
+            "IMO12345678",
+        ],
+        [
+            "location",
+            "urn:epc:id:sgln:08600031303.1.1",
+            "vesselName",
+            "Vessel #1",
+        ],
+        [
+            "epcclass",
+            "urn:gdst:example.org:product:class:processor.2u",
+            "speciesForFisheryStatisticsPurposesCode",
+            "YFT",
+        ],
+    ] {
+        let row: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        assert!(attrs.contains(&row), "missing {row:?}");
+    }
+    // Attributes read into typed facts are not repeated as md_attr.
+    assert!(
+        !attrs
+            .iter()
+            .any(|r| r[2] == "name" || r[2] == "countryCode")
+    );
+    // Importing again adds nothing; events are still imported.
+    let again = import(&db, &file).unwrap();
+    assert!(again.recorded.is_none());
+    assert!(!facts(&db, "event").is_empty());
+}
+
+#[test]
+fn xml_master_data_is_read_too() {
+    let Some(dir) = shared() else { return };
+    let file = dir.join(
+        "openepcis-test-resources/1.2/EPCIS/XML/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    import(&db, &file).unwrap();
+    let products = facts(&db, "product");
+    assert!(
+        products.contains(&vec![
+            "urn:epc:idpat:sgtin:030001.0012345.*".to_owned(),
+            "Epcistra".to_owned(),
+            String::new()
+        ]),
+        "{products:?}"
+    );
+    let locations = facts(&db, "location");
+    assert!(
+        locations
+            .iter()
+            .any(|r| r[0] == "urn:epc:id:sgln:030001.111111.0"
+                && r[2] == "GS1 Pharma"
+                && r[3] == "Thousand Oaks"
+                && r[4] == "US"),
+        "{locations:?}"
+    );
+    assert!(
+        facts(&db, "md_attr")
+            .iter()
+            .any(|r| r[2] == "streetAddressOne" && r[3] == "1 Biopharm Ct")
+    );
+}

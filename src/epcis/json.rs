@@ -8,6 +8,7 @@ use super::ReadError;
 use super::cbv;
 use super::hash::{self, Namespaces};
 use super::ids::{self, CompanyPrefixes};
+use super::master;
 use super::model::{ErrorDeclaration, Event, Quantity, etype_of, float_text, utc_time};
 
 /// JSON pointer escaping (RFC 6901).
@@ -73,9 +74,18 @@ pub fn parse(text: &str) -> Result<Document, ReadError> {
     })
 }
 
-/// Reads a whole document.
+/// Reads the events of a whole document.
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads a whole document: events and master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
     let doc = parse(text)?;
+    let vocabularies = master::from_json(doc.header.as_ref());
     let mut reader = Reader {
         prefixes,
         namespaces: &doc.namespaces,
@@ -84,7 +94,8 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         .iter()
         .enumerate()
         .map(|(i, event)| reader.event(event, &format!("{}/{i}", doc.base)))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|events| (events, vocabularies))
 }
 
 /// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML

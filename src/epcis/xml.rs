@@ -15,21 +15,37 @@ use super::ReadError;
 use super::hash::Namespaces;
 use super::ids::CompanyPrefixes;
 use super::json;
+use super::master;
 use super::model::Event;
 
 const CBV_MDA: &str = "urn:epcglobal:cbv:mda";
 
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
-    let (values, namespaces) = event_values(text)?;
-    values
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads a whole document: events and master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
+    let (values, namespaces, vocabularies) = parse(text)?;
+    let events = values
         .iter()
         .map(|(value, line)| json::read_event(value, line, prefixes, &namespaces))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((events, vocabularies))
 }
 
 /// The events of an XML document in the EPCIS 2.0 JSON shape, each with its
 /// `line N`, and the document's namespace prefixes.
 pub fn event_values(text: &str) -> Result<(Vec<(Value, String)>, Namespaces), ReadError> {
+    parse(text).map(|(values, namespaces, _)| (values, namespaces))
+}
+
+type Parsed = (Vec<(Value, String)>, Namespaces, Vec<master::Element>);
+
+fn parse(text: &str) -> Result<Parsed, ReadError> {
     let options = ParsingOptions {
         allow_dtd: true,
         ..ParsingOptions::default()
@@ -57,7 +73,7 @@ pub fn event_values(text: &str) -> Result<(Vec<(Value, String)>, Namespaces), Re
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "EventList")
     else {
-        return Ok((Vec::new(), Namespaces::default()));
+        return Ok((Vec::new(), Namespaces::default(), master::from_xml(root)));
     };
     // Prefixes as the reader writes keys (`prefix:local`, `cbvmda:` for CBV
     // master data), with their namespaces, for the event hash.
@@ -90,7 +106,7 @@ pub fn event_values(text: &str) -> Result<(Vec<(Value, String)>, Namespaces), Re
             events.push((value, line(node)));
         }
     }
-    Ok((events, namespaces))
+    Ok((events, namespaces, master::from_xml(root)))
 }
 
 /// `prefix:local` for namespaced extension elements, `local` for EPCIS ones.
