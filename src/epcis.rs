@@ -479,6 +479,36 @@ impl Importer {
         self.writer.state()
     }
 
+    /// Imports `files` in order, one transaction each, calling `progress`
+    /// after each file (events read so far). Stops at the first file with an
+    /// error: the files before it stay recorded and are returned with the
+    /// failure.
+    pub fn import_files(
+        &mut self,
+        files: &[std::path::PathBuf],
+        principal: &str,
+        progress: &dyn Fn(&crate::import::Progress),
+    ) -> Result<Vec<FileImport>, (Vec<FileImport>, Failure)> {
+        let mut done = Vec::with_capacity(files.len());
+        let mut events = 0;
+        for (i, file) in files.iter().enumerate() {
+            match self.import_file(file, principal) {
+                Ok(report) => {
+                    events += report.events;
+                    done.push(report);
+                    progress(&crate::import::Progress {
+                        done: i + 1,
+                        total: files.len(),
+                        items: events,
+                        file,
+                    });
+                }
+                Err(failure) => return Err((done, failure)),
+            }
+        }
+        Ok(done)
+    }
+
     /// Reads and records the file at `path` as one transaction.
     pub fn import_file(&mut self, path: &Path, principal: &str) -> Result<FileImport, Failure> {
         let shown = path.display().to_string();

@@ -577,3 +577,35 @@ fn xml_master_data_is_read_too() {
             .any(|r| r[2] == "streetAddressOne" && r[3] == "1 Biopharm Ct")
     );
 }
+
+#[test]
+fn import_files_reports_progress_after_each_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut importer = Importer::open(&tmp.path().join("db"), Duration::from_secs(5)).unwrap();
+    let files = vec![
+        fixture("shipping_dl.jsonld"),
+        fixture("declare_shipping.jsonld"),
+    ];
+    let seen = std::cell::RefCell::new(Vec::new());
+    let reports = importer
+        .import_files(&files, "tester", &|p| {
+            seen.borrow_mut()
+                .push((p.done, p.total, p.items, p.file.to_owned()))
+        })
+        .unwrap_or_else(|(_, f)| panic!("{:?}", f.diagnostics));
+    let seen = seen.into_inner();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        (seen[0].0, seen[0].1, seen[0].3.clone()),
+        (1, 2, files[0].clone())
+    );
+    assert_eq!(seen[1].2, reports[0].events + reports[1].events);
+    // A bad file stops the import; the files before it stay recorded and are returned.
+    let bad = vec![fixture("shipping_dl.jsonld"), fixture("bad_time.jsonld")];
+    let (done, failure) = importer
+        .import_files(&bad, "tester", &tracelog::import::no_progress)
+        .unwrap_err();
+    assert_eq!(done.len(), 1);
+    assert!(!failure.diagnostics.is_empty());
+}
