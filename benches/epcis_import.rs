@@ -50,7 +50,11 @@ fn event(out: &mut String, n: &mut usize, limit: usize, body: &str) {
     }
     out.push('{');
     if *n % 5 != 4 {
-        let _ = write!(out, "\"eventID\": \"urn:uuid:00000000-0000-4000-8000-{:012}\", ", *n);
+        let _ = write!(
+            out,
+            "\"eventID\": \"urn:uuid:00000000-0000-4000-8000-{:012}\", ",
+            *n
+        );
     }
     out.push_str(body);
     out.push('}');
@@ -183,8 +187,41 @@ fn import_once(doc: &Path, scratch: &Path) -> Duration {
     elapsed
 }
 
+/// With `TRACELOG_BENCH_STAGES` set: the time of each stage of one import.
+fn stages(doc: &Path, scratch: &Path) {
+    let bytes = std::fs::read(doc).unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let t = Instant::now();
+    let mut prefixes = tracelog::epcis::CompanyPrefixes::default();
+    prefixes.learn_text(text);
+    let learn = t.elapsed();
+    let t = Instant::now();
+    let (events, _) = tracelog::epcis::read_document(text, &prefixes).unwrap();
+    let read = t.elapsed();
+    let db = scratch.join("db");
+    let _ = std::fs::remove_dir_all(&db);
+    let importer = Importer::open(&db, Duration::from_secs(5)).unwrap();
+    let t = Instant::now();
+    let converted = tracelog::epcis::convert(&events, "sha", importer.state());
+    let convert = t.elapsed();
+    let facts = converted.assert.len();
+    let t = Instant::now();
+    drop((events, converted));
+    let dropped = t.elapsed();
+    let total = import_once(doc, scratch);
+    eprintln!(
+        "learn prefixes {learn:?}, read {read:?}, convert {convert:?} ({facts} facts), drop {dropped:?}; whole import {total:?}"
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let (doc, events) = document(events_wanted());
+    if std::env::var_os("TRACELOG_BENCH_STAGES").is_some() {
+        let scratch = target_dir().join("bench-epcis-import");
+        std::fs::create_dir_all(&scratch).unwrap();
+        stages(&doc, &scratch);
+        return;
+    }
     let scratch = target_dir().join("bench-epcis-import");
     std::fs::create_dir_all(&scratch).unwrap();
     let mut group = c.benchmark_group("epcis_import");
