@@ -513,22 +513,38 @@ impl Writer {
                 diagnostics: errors,
             });
         }
-        let mut seen = std::collections::HashSet::new();
+        // Duplicates within the input, found by reference (no clone of each fact).
         let mut already_live = 0;
-        let mut asserted = Vec::new();
-        for fact in assert {
-            let live = state.asserted_in(&fact.fact).is_some() && !retracting.contains(&fact.fact);
-            if live || !seen.insert(fact.fact.clone()) {
+        let mut keep = Vec::with_capacity(assert.len());
+        {
+            let mut seen: rustc_hash::FxHashSet<&Fact> = rustc_hash::FxHashSet::default();
+            seen.reserve(assert.len());
+            for fact in &assert {
+                let live =
+                    state.asserted_in(&fact.fact).is_some() && !retracting.contains(&fact.fact);
+                let new = !live && seen.insert(&fact.fact);
                 already_live += usize::from(live);
-                continue;
+                keep.push(new);
             }
-            asserted.push((fact.fact, fact.line));
         }
-        let mut seen_retract = std::collections::HashSet::new();
+        let asserted: Vec<(Fact, u32)> = assert
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|(fact, _)| (fact.fact, fact.line))
+            .collect();
+        let mut keep_retract = Vec::with_capacity(retract.len());
+        {
+            let mut seen: rustc_hash::FxHashSet<&Fact> = rustc_hash::FxHashSet::default();
+            for fact in &retract {
+                keep_retract.push(seen.insert(&fact.fact));
+            }
+        }
         let retracted: Vec<(Fact, u32)> = retract
             .into_iter()
-            .filter(|fact| seen_retract.insert(fact.fact.clone()))
-            .map(|fact| (fact.fact, fact.line))
+            .zip(keep_retract)
+            .filter(|(_, keep)| *keep)
+            .map(|(fact, _)| (fact.fact, fact.line))
             .collect();
         if asserted.is_empty() && retracted.is_empty() {
             return Ok(Recorded {

@@ -9,6 +9,7 @@ pub mod cbv;
 pub mod hash;
 pub mod ids;
 pub mod json;
+pub mod master;
 pub mod model;
 pub mod xml;
 
@@ -88,17 +89,74 @@ impl ReadError {
     }
 }
 
-/// Reads one document, XML when it starts with `<`, JSON otherwise.
+/// Reads the events of one document, XML when it starts with `<`, JSON otherwise.
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
-    if text
-        .trim_start_matches('\u{feff}')
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads one document: its events and the vocabulary elements of its
+/// master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
+    if is_xml(text) {
+        xml::read_document(text, prefixes)
+    } else {
+        json::read_document(text, prefixes)
+    }
+}
+
+/// Master-data facts to record over `state`: facts already live are
+/// skipped; a location, party, product or lot whose attributes changed
+/// replaces the live row with the same identifier (retracted).
+pub fn master_changes(facts: Vec<Fact>, state: &State, out: &mut Converted) {
+    let live = |rel: &str| state.relations.get(rel).map(|r| &r.live);
+    for fact in facts {
+        if live(&fact.rel).is_some_and(|l| l.contains_key(fact.fields.as_slice())) {
+            continue;
+        }
+        if matches!(fact.rel.as_str(), "location" | "party" | "product" | "lot")
+            && let Some(rows) = live(&fact.rel)
+        {
+            for old in rows.keys().filter(|k| k.first() == fact.fields.first()) {
+                out.retract.push((
+                    Fact {
+                        rel: fact.rel.clone(),
+                        fields: old.to_vec(),
+                    },
+                    0,
+                ));
+            }
+        }
+        out.assert.push((fact, 0));
+    }
+}
+
+/// The pre-hash string and CBV 2.0 event hash of every event of a document
+/// (XML or JSON), in document order, whether or not it has an eventID.
+pub fn event_hashes(text: &str) -> Result<Vec<(String, String)>, ReadError> {
+    let (values, namespaces) = if is_xml(text) {
+        let (values, namespaces) = xml::event_values(text)?;
+        (values.into_iter().map(|(v, _)| v).collect(), namespaces)
+    } else {
+        let doc = json::parse(text)?;
+        (doc.events, doc.namespaces)
+    };
+    Ok(values
+        .iter()
+        .map(|event| {
+            let pre = hash::pre_hash(event, &namespaces);
+            let hash = hash::hash_of(&pre);
+            (pre, hash)
+        })
+        .collect())
+}
+
+fn is_xml(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with('<')
-    {
-        xml::read(text, prefixes)
-    } else {
-        json::read(text, prefixes)
-    }
 }
 
 /// The relations whose first column is the event, retracted by an error declaration.
@@ -140,13 +198,22 @@ fn fact(rel: &str, fields: &[&str]) -> Fact {
     }
 }
 
-/// The identity of an event: its eventID, else its CBV 2.0 hash.
+/// The identity of an event: its eventID, else its CBV 2.0 hash (computed
+/// by the reader from the event as written; for an event built by hand with
+/// neither, a hash of its fields).
 pub fn identity(event: &Event) -> String {
     event
         .event_id
         .clone()
         .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| hash::event_hash(event))
+        .or_else(|| event.hash.clone())
+        .unwrap_or_else(|| {
+            let fields = Event {
+                position: String::new(),
+                ..event.clone()
+            };
+            hash::hash_of(&format!("{fields:?}"))
+        })
 }
 
 fn live_first_fields(state: &State, rel: &str) -> HashSet<String> {
@@ -412,6 +479,36 @@ impl Importer {
         self.writer.state()
     }
 
+    /// Imports `files` in order, one transaction each, calling `progress`
+    /// after each file (events read so far). Stops at the first file with an
+    /// error: the files before it stay recorded and are returned with the
+    /// failure.
+    pub fn import_files(
+        &mut self,
+        files: &[std::path::PathBuf],
+        principal: &str,
+        progress: &dyn Fn(&crate::import::Progress),
+    ) -> Result<Vec<FileImport>, (Vec<FileImport>, Failure)> {
+        let mut done = Vec::with_capacity(files.len());
+        let mut events = 0;
+        for (i, file) in files.iter().enumerate() {
+            match self.import_file(file, principal) {
+                Ok(report) => {
+                    events += report.events;
+                    done.push(report);
+                    progress(&crate::import::Progress {
+                        done: i + 1,
+                        total: files.len(),
+                        items: events,
+                        file,
+                    });
+                }
+                Err(failure) => return Err((done, failure)),
+            }
+        }
+        Ok(done)
+    }
+
     /// Reads and records the file at `path` as one transaction.
     pub fn import_file(&mut self, path: &Path, principal: &str) -> Result<FileImport, Failure> {
         let shown = path.display().to_string();
@@ -464,8 +561,14 @@ impl Importer {
         };
         let mut prefixes = self.prefixes.clone();
         prefixes.learn_text(text);
-        let events = read(text, &prefixes).map_err(|err| fail(err.diagnostic(path, text)))?;
-        let converted = convert(&events, &sha256, self.state());
+        let (events, vocabularies) =
+            read_document(text, &prefixes).map_err(|err| fail(err.diagnostic(path, text)))?;
+        let mut converted = convert(&events, &sha256, self.state());
+        master_changes(
+            master::facts(&vocabularies, &prefixes),
+            self.state(),
+            &mut converted,
+        );
         report.events = converted.events;
         report.duplicates = converted.duplicates;
         report.declarations = converted.declarations;

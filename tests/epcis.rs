@@ -243,18 +243,23 @@ fn the_event_hash_is_stable_and_ignores_record_time_and_order_of_lists() {
     let text = std::fs::read_to_string(fixture("shipping_dl.jsonld")).unwrap();
     let mut prefixes = CompanyPrefixes::default();
     prefixes.learn_text(&text);
-    let events = epcis::read(&text, &prefixes).unwrap();
-    let mut a = events[0].clone();
-    let hash = epcis::hash::event_hash(&a);
-    assert_eq!(hash, epcis::identity(&a));
+    let doc = epcis::json::parse(&text).unwrap();
+    let mut a = doc.events[0].clone();
+    a.as_object_mut().unwrap().remove("eventID");
+    let hash = epcis::hash::event_hash(&a, &doc.namespaces);
+    let read = epcis::json::read_event(&a, "/0", &prefixes, &doc.namespaces).unwrap();
+    assert_eq!(read.hash.as_deref(), Some(hash.as_str()));
+    assert_eq!(hash, epcis::identity(&read));
     assert!(
         hash.starts_with("ni:///sha-256;") && hash.len() == "ni:///sha-256;?ver=CBV2.0".len() + 64
     );
-    a.record_time = Some("2030-01-01T00:00:00Z".to_owned());
-    a.objects.reverse();
-    assert_eq!(epcis::hash::event_hash(&a), hash);
-    a.biz_step = "shipping".to_owned();
-    assert_ne!(epcis::hash::event_hash(&a), hash);
+    a["recordTime"] = "2030-01-01T00:00:00Z".into();
+    if let Some(list) = a.get_mut("epcList").and_then(|l| l.as_array_mut()) {
+        list.reverse();
+    }
+    assert_eq!(epcis::hash::event_hash(&a, &doc.namespaces), hash);
+    a["bizStep"] = "receiving".into();
+    assert_ne!(epcis::hash::event_hash(&a, &doc.namespaces), hash);
 }
 
 #[test]
@@ -471,4 +476,136 @@ fn xml_and_json_twins_give_the_same_facts() {
             "json only {only_json:#?}\nxml only {only_xml:#?}"
         );
     }
+}
+
+#[test]
+fn master_data_vocabularies_become_locations_parties_products_and_attributes() {
+    let Some(dir) = shared() else { return };
+    let file = dir.join("ift-gftc-opentraceability/gdst_data_withmasterdata.jsonld");
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    import(&db, &file).unwrap();
+    let locations = facts(&db, "location");
+    // 8 location elements, each with its owning party, name, city and country code.
+    assert_eq!(locations.len(), 8, "{locations:?}");
+    assert!(locations.contains(&vec![
+        "urn:epc:id:sgln:08600031303.1.1".to_owned(),
+        "urn:gdst:example.org:party:fisherman01.1u".to_owned(),
+        "Vessel #1".to_owned(),
+        "San Diego".to_owned(),
+        "US".to_owned(),
+    ]));
+    let parties = facts(&db, "party");
+    assert_eq!(parties.len(), 6, "{parties:?}");
+    assert!(parties.contains(&vec![
+        "urn:gdst:example.org:party:processor.1u".to_owned(),
+        "Processor".to_owned()
+    ]));
+    let products = facts(&db, "product");
+    assert!(products.contains(&vec![
+        "urn:gdst:example.org:product:class:processor.2u".to_owned(),
+        "Can of Tuna".to_owned(),
+        String::new()
+    ]));
+    let attrs = facts(&db, "md_attr");
+    for expected in [
+        [
+            "location",
+            "urn:epc:id:sgln:08600031303.1.1",
+            "urn:gdst:kde#imoNumber",
+            "IMO12345678",
+        ],
+        [
+            "location",
+            "urn:epc:id:sgln:08600031303.1.1",
+            "vesselName",
+            "Vessel #1",
+        ],
+        [
+            "epcclass",
+            "urn:gdst:example.org:product:class:processor.2u",
+            "speciesForFisheryStatisticsPurposesCode",
+            "YFT",
+        ],
+    ] {
+        let row: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        assert!(attrs.contains(&row), "missing {row:?}");
+    }
+    // Attributes read into typed facts are not repeated as md_attr.
+    assert!(
+        !attrs
+            .iter()
+            .any(|r| r[2] == "name" || r[2] == "countryCode")
+    );
+    // Importing again adds nothing; events are still imported.
+    let again = import(&db, &file).unwrap();
+    assert!(again.recorded.is_none());
+    assert!(!facts(&db, "event").is_empty());
+}
+
+#[test]
+fn xml_master_data_is_read_too() {
+    let Some(dir) = shared() else { return };
+    let file = dir.join(
+        "openepcis-test-resources/1.2/EPCIS/XML/Capture/Documents/GS1_US_Pharma_Example_2_2_1_1.xml",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    import(&db, &file).unwrap();
+    let products = facts(&db, "product");
+    assert!(
+        products.contains(&vec![
+            "urn:epc:idpat:sgtin:030001.0012345.*".to_owned(),
+            "Epcistra".to_owned(),
+            String::new()
+        ]),
+        "{products:?}"
+    );
+    let locations = facts(&db, "location");
+    assert!(
+        locations
+            .iter()
+            .any(|r| r[0] == "urn:epc:id:sgln:030001.111111.0"
+                && r[2] == "GS1 Pharma"
+                && r[3] == "Thousand Oaks"
+                && r[4] == "US"),
+        "{locations:?}"
+    );
+    assert!(
+        facts(&db, "md_attr")
+            .iter()
+            .any(|r| r[2] == "streetAddressOne" && r[3] == "1 Biopharm Ct")
+    );
+}
+
+#[test]
+fn import_files_reports_progress_after_each_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut importer = Importer::open(&tmp.path().join("db"), Duration::from_secs(5)).unwrap();
+    let files = vec![
+        fixture("shipping_dl.jsonld"),
+        fixture("declare_shipping.jsonld"),
+    ];
+    let seen = std::cell::RefCell::new(Vec::new());
+    let reports = importer
+        .import_files(&files, "tester", &|p| {
+            seen.borrow_mut()
+                .push((p.done, p.total, p.items, p.file.to_owned()))
+        })
+        .unwrap_or_else(|(_, f)| panic!("{:?}", f.diagnostics));
+    let seen = seen.into_inner();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        (seen[0].0, seen[0].1, seen[0].3.clone()),
+        (1, 2, files[0].clone())
+    );
+    assert_eq!(seen[1].2, reports[0].events + reports[1].events);
+    // A bad file stops the import; the files before it stay recorded and are returned.
+    let bad = vec![fixture("shipping_dl.jsonld"), fixture("bad_time.jsonld")];
+    let (done, failure) = importer
+        .import_files(&bad, "tester", &tracelog::import::no_progress)
+        .unwrap_err();
+    assert_eq!(done.len(), 1);
+    assert!(!failure.diagnostics.is_empty());
 }

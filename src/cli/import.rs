@@ -1,6 +1,5 @@
 //! `tracelog import`: documents into the database, one transaction per file.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -81,38 +80,23 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
     if importer.created {
         print_stdout(&format!("created database {}\n", dir.display()))?;
     }
-    let total: u64 = args
-        .files
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .sum();
-    // A bar only when it helps: on a terminal, for more than a few megabytes or files.
-    let bar = if std::io::stderr().is_terminal() && (total > 8 << 20 || args.files.len() > 20) {
-        let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} importing [{bar:30}] {bytes}/{total_bytes} {msg}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
+    let bar = crate::import::progress_bar(args.files.len(), "EPCIS");
+    let imported = importer.import_files(
+        &args.files,
+        &principal,
+        &crate::import::bar_reporter(&bar, "events"),
+    );
+    bar.finish_and_clear();
+    let (reports, failure) = match imported {
+        Ok(reports) => (reports, None),
+        Err((reports, failure)) => (reports, Some(failure)),
     };
     let (mut events, mut new_tx, mut duplicates) = (0, 0, 0);
-    for file in &args.files {
-        bar.set_message(file.display().to_string());
-        let res = importer.import_file(file, &principal);
-        bar.inc(std::fs::metadata(file).map_or(0, |m| m.len()));
-        let report = match res {
-            Ok(report) => report,
-            Err(failure) => {
-                bar.finish_and_clear();
-                return failed(&failure);
-            }
-        };
+    let mut text = String::new();
+    for report in &reports {
         events += report.events;
         duplicates += report.duplicates;
-        let line = match (&report.already_imported, &report.recorded) {
+        text.push_str(&match (&report.already_imported, &report.recorded) {
             (Some(seq), _) => format!(
                 "{}: already imported in transaction {seq}; nothing new\n",
                 report.path
@@ -136,10 +120,12 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
                 "{}: {} events, all already recorded; nothing new\n",
                 report.path, report.events
             ),
-        };
-        bar.suspend(|| print_stdout(&line))?;
+        });
     }
-    bar.finish_and_clear();
+    print_stdout(&text)?;
+    if let Some(failure) = failure {
+        return failed(&failure);
+    }
     print_stdout(&format!(
         "imported {} files into {}: {events} events, {duplicates} already recorded, {new_tx} transactions; journal head {}\n",
         args.files.len(),

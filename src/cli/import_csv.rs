@@ -55,7 +55,16 @@ pub fn csv(args: &CsvArgs) -> std::io::Result<Status> {
         ignore_extra: args.ignore_extra,
     };
     let principal = db::principal(args.principal.as_deref());
-    match plant::import_files(&dir, &args.files, &principal, &options) {
+    let bar = crate::import::progress_bar(args.files.len(), "plant data");
+    let imported = plant::import_files_with_progress(
+        &dir,
+        &args.files,
+        &principal,
+        &options,
+        &crate::import::bar_reporter(&bar, "rows"),
+    );
+    bar.finish_and_clear();
+    match imported {
         Ok(recorded) => {
             let mut text = String::new();
             let (mut n_tx, mut n_facts) = (0, 0);

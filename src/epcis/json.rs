@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use super::ReadError;
 use super::cbv;
+use super::hash::{self, Namespaces};
 use super::ids::{self, CompanyPrefixes};
+use super::master;
 use super::model::{ErrorDeclaration, Event, Quantity, etype_of, float_text, utc_time};
 
 /// JSON pointer escaping (RFC 6901).
@@ -14,29 +16,30 @@ pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Reads a whole document.
-pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
-    let doc: Value = serde_json::from_str(text).map_err(|err| ReadError::Syntax {
+/// A parsed JSON document: its events (as written), where they are, the
+/// namespace prefixes of its `@context` and its `epcisHeader`.
+pub struct Document {
+    pub events: Vec<Value>,
+    /// JSON pointer of the event list.
+    pub base: &'static str,
+    pub namespaces: Namespaces,
+    pub header: Option<Value>,
+}
+
+/// Parses a JSON EPCIS document without reading its events.
+pub fn parse(text: &str) -> Result<Document, ReadError> {
+    let mut doc: Value = serde_json::from_str(text).map_err(|err| ReadError::Syntax {
         line: err.line() as u32,
         col: err.column() as u32,
         message: format!("not valid JSON: {err}"),
     })?;
-    let Some(obj) = doc.as_object() else {
+    let Some(obj) = doc.as_object_mut() else {
         return Err(invalid("", "the document is not a JSON object"));
     };
     let doc_type = obj.get("type").and_then(Value::as_str).unwrap_or("");
-    let (list, base) = match doc_type {
-        "EPCISDocument" => (
-            obj.get("epcisBody").and_then(|b| b.get("eventList")),
-            "/epcisBody/eventList",
-        ),
-        "EPCISQueryDocument" => (
-            obj.get("epcisBody")
-                .and_then(|b| b.get("queryResults"))
-                .and_then(|q| q.get("resultsBody"))
-                .and_then(|r| r.get("eventList")),
-            "/epcisBody/queryResults/resultsBody/eventList",
-        ),
+    let base = match doc_type {
+        "EPCISDocument" => "/epcisBody/eventList",
+        "EPCISQueryDocument" => "/epcisBody/queryResults/resultsBody/eventList",
         "" if obj.keys().any(|k| {
             k.starts_with("EQ_")
                 || k.starts_with("MATCH_")
@@ -56,26 +59,59 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
             ));
         }
     };
-    let list = match list {
-        None => return Ok(Vec::new()),
+    let namespaces = Namespaces::from_context(obj.get("@context"));
+    let header = obj.remove("epcisHeader");
+    let events = match doc.pointer_mut(base).map(Value::take) {
+        None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(list)) => list,
         Some(_) => return Err(invalid(base, "the event list is not an array")),
     };
-    let mut reader = Reader { prefixes };
-    list.iter()
+    Ok(Document {
+        events,
+        base,
+        namespaces,
+        header,
+    })
+}
+
+/// Reads the events of a whole document.
+pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads a whole document: events and master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
+    let doc = parse(text)?;
+    let vocabularies = master::from_json(doc.header.as_ref());
+    let mut reader = Reader {
+        prefixes,
+        namespaces: &doc.namespaces,
+    };
+    doc.events
+        .iter()
         .enumerate()
-        .map(|(i, event)| reader.event(event, &format!("{base}/{i}")))
-        .collect()
+        .map(|(i, event)| reader.event(event, &format!("{}/{i}", doc.base)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|events| (events, vocabularies))
 }
 
 /// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML
-/// reader builds such values); `pointer` names it in errors.
+/// reader builds such values); `pointer` names it in errors, `namespaces`
+/// are the document's prefixes (for the event hash).
 pub fn read_event(
     value: &Value,
     pointer: &str,
     prefixes: &CompanyPrefixes,
+    namespaces: &Namespaces,
 ) -> Result<Event, ReadError> {
-    Reader { prefixes }.event(value, pointer)
+    Reader {
+        prefixes,
+        namespaces,
+    }
+    .event(value, pointer)
 }
 
 fn invalid(pointer: &str, message: &str) -> ReadError {
@@ -123,6 +159,7 @@ pub fn leaves(value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
 
 struct Reader<'a> {
     prefixes: &'a CompanyPrefixes,
+    namespaces: &'a Namespaces,
 }
 
 impl Reader<'_> {
@@ -309,6 +346,9 @@ impl Reader<'_> {
         }
         if event.error.is_some() {
             leaves(value, String::new(), &mut event.declared_fields);
+        }
+        if event.event_id.as_deref().is_none_or(str::is_empty) {
+            event.hash = Some(hash::event_hash(value, self.namespaces));
         }
         // Extension pointers are kept relative to the event.
         for (path, _) in &mut event.ext {

@@ -15,6 +15,9 @@ pub struct Event {
     pub record_time: Option<String>,
     /// As written; `None` when the document gives none (the hash is used then).
     pub event_id: Option<String>,
+    /// The CBV 2.0 event hash of the event as written, computed by the
+    /// readers when it has no `eventID`.
+    pub hash: Option<String>,
     pub biz_step: String,
     pub disposition: String,
     pub read_point: String,

@@ -12,13 +12,40 @@ use roxmltree::{Document, Node, ParsingOptions};
 use serde_json::{Map, Value};
 
 use super::ReadError;
+use super::hash::Namespaces;
 use super::ids::CompanyPrefixes;
 use super::json;
+use super::master;
 use super::model::Event;
 
 const CBV_MDA: &str = "urn:epcglobal:cbv:mda";
 
 pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadError> {
+    read_document(text, prefixes).map(|(events, _)| events)
+}
+
+/// Reads a whole document: events and master data.
+pub fn read_document(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
+    let (values, namespaces, vocabularies) = parse(text)?;
+    let events = values
+        .iter()
+        .map(|(value, line)| json::read_event(value, line, prefixes, &namespaces))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((events, vocabularies))
+}
+
+/// The events of an XML document in the EPCIS 2.0 JSON shape, each with its
+/// `line N`, and the document's namespace prefixes.
+pub fn event_values(text: &str) -> Result<(Vec<(Value, String)>, Namespaces), ReadError> {
+    parse(text).map(|(values, namespaces, _)| (values, namespaces))
+}
+
+type Parsed = (Vec<(Value, String)>, Namespaces, Vec<master::Element>);
+
+fn parse(text: &str) -> Result<Parsed, ReadError> {
     let options = ParsingOptions {
         allow_dtd: true,
         ..ParsingOptions::default()
@@ -46,8 +73,26 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "EventList")
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Namespaces::default(), master::from_xml(root)));
     };
+    // Prefixes as the reader writes keys (`prefix:local`, `cbvmda:` for CBV
+    // master data), with their namespaces, for the event hash.
+    let mut namespaces = Namespaces::default();
+    for node in root.descendants().filter(Node::is_element) {
+        for ns in node.namespaces() {
+            if let Some(prefix) = ns.name() {
+                let prefix = if ns.uri().trim_end_matches(':') == CBV_MDA {
+                    "cbvmda"
+                } else {
+                    prefix
+                };
+                namespaces.declare(prefix, ns.uri());
+            }
+        }
+    }
+    // Values written as CURIEs with the GS1 vocabularies' usual prefixes.
+    namespaces.declare_value_prefix("gs1", "https://gs1.org/voc/");
+    namespaces.declare_value_prefix("cbv", "https://ref.gs1.org/cbv/");
     let mut events = Vec::new();
     for child in list.children().filter(Node::is_element) {
         // 1.2 wraps newer event types in <extension>.
@@ -58,10 +103,10 @@ pub fn read(text: &str, prefixes: &CompanyPrefixes) -> Result<Vec<Event>, ReadEr
         };
         for node in nodes {
             let value = event_value(node);
-            events.push(json::read_event(&value, &line(node), prefixes)?);
+            events.push((value, line(node)));
         }
     }
-    Ok(events)
+    Ok((events, namespaces, master::from_xml(root)))
 }
 
 /// `prefix:local` for namespaced extension elements, `local` for EPCIS ones.

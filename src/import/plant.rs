@@ -204,6 +204,17 @@ pub fn import_files(
     principal: &str,
     options: &Options,
 ) -> Result<Vec<Recorded>, Failure> {
+    import_files_with_progress(dir, files, principal, options, &super::no_progress)
+}
+
+/// [`import_files`], calling `progress` after each file is recorded (rows so far).
+pub fn import_files_with_progress(
+    dir: &Path,
+    files: &[PathBuf],
+    principal: &str,
+    options: &Options,
+    progress: &dyn Fn(&super::Progress),
+) -> Result<Vec<Recorded>, Failure> {
     let mut inputs = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();
     for path in files {
@@ -240,7 +251,16 @@ pub fn import_files(
     }
     let mut writer = db::Writer::open(dir, db::LOCK_WAIT)?;
     let mut res = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    let (total, mut rows) = (inputs.len(), 0);
+    for (done, input) in inputs.into_iter().enumerate() {
+        rows += input.facts.len();
+        let path = PathBuf::from(&input.path);
+        let report = super::Progress {
+            done: done + 1,
+            total,
+            items: rows,
+            file: &path,
+        };
         if writer.state().sources.contains_key(&input.sha256) {
             res.push(Recorded {
                 head: None,
@@ -249,6 +269,7 @@ pub fn import_files(
                 already_live: input.facts.len(),
                 recovered: None,
             });
+            progress(&report);
             continue;
         }
         let draft = Draft {
@@ -266,6 +287,7 @@ pub fn import_files(
             sources: input.sources,
         };
         res.push(writer.commit(draft)?);
+        progress(&report);
     }
     Ok(res)
 }
