@@ -43,7 +43,7 @@ pub struct Report {
     pub summary: Summary,
     /// Every affected object: lots, items, containers and others.
     pub objects: Vec<AffectedObject>,
-    /// The affected lots with their product and what they hold.
+    /// The affected lots with their product and what they hold, by hops then lot code.
     pub lots: Vec<LotRow>,
     /// Containers that held affected objects, with the lots they held.
     pub containers: Vec<ContainerRow>,
@@ -228,6 +228,11 @@ pub fn qty_text(x: f64) -> String {
         let text = format!("{x:.6}");
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
+}
+
+/// The last part of an equipment identifier (`MX1` of `urn:epc:id:giai:0614141.MX1`).
+pub fn short_equipment(id: &str) -> &str {
+    id.rsplit(['.', ':']).find(|s| !s.is_empty()).unwrap_or(id)
 }
 
 /// Master data for names and descriptions.
@@ -512,7 +517,8 @@ pub fn build(inv: &Investigation, context: Context) -> Report {
                     let on: BTreeSet<String> = o
                         .via
                         .iter()
-                        .filter_map(|v| equipment.get(&(v.clone(), o.id.clone())).cloned())
+                        .filter_map(|v| equipment.get(&(v.clone(), o.id.clone())))
+                        .map(|q| short_equipment(q).to_owned())
                         .collect();
                     format!(
                         "ran after {} on {} with no full cleaning between",
@@ -536,6 +542,8 @@ pub fn build(inv: &Investigation, context: Context) -> Report {
             }
         })
         .collect();
+    let mut lots = lots;
+    lots.sort_by(|a, b| (a.hops, &a.lot_code, &a.lot).cmp(&(b.hops, &b.lot_code, &b.lot)));
     let mut edges = Vec::new();
     for lot in &lots {
         for reason in ["made_from", "shared_equipment"] {

@@ -76,11 +76,7 @@ pub fn render(report: &Report) -> String {
             continue;
         };
         if edge.reason == "shared_equipment" {
-            let equipment = edge
-                .equipment
-                .rsplit(['.', ':'])
-                .next()
-                .unwrap_or(&edge.equipment);
+            let equipment = super::short_equipment(&edge.equipment);
             out.push_str(&format!(
                 "  {from} -> {to} [style=dashed, color=\"#c0392b\", label={}];\n",
                 quote(&format!("same {equipment}, no full cleaning"))

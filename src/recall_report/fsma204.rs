@@ -281,7 +281,7 @@ pub(super) fn records(
     for row in inv.rows("ev_biztx") {
         refs.entry(row[0].clone())
             .or_default()
-            .push((row[1].clone(), row[2].clone()));
+            .push((row[1].clone(), document_number(&row[2]).to_owned()));
     }
     let first = |rel: &str| -> HashMap<String, String> {
         let mut map = HashMap::new();
@@ -519,6 +519,15 @@ impl Default for Record {
             reference_type: String::new(),
             reference_number: String::new(),
         }
+    }
+}
+
+/// The number of a CBV business transaction URN
+/// (`urn:epcglobal:cbv:bt:0614141000012:PO-1` gives `PO-1`); anything else as is.
+fn document_number(reference: &str) -> &str {
+    match reference.strip_prefix("urn:epcglobal:cbv:bt:") {
+        Some(rest) => rest.split_once(':').map_or(rest, |(_, number)| number),
+        None => reference,
     }
 }
 
