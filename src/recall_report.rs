@@ -264,7 +264,12 @@ impl Names {
         for row in inv.rows("location") {
             names.locations.insert(
                 row[0].clone(),
-                [row[1].clone(), row[2].clone(), row[3].clone(), row[4].clone()],
+                [
+                    row[1].clone(),
+                    row[2].clone(),
+                    row[3].clone(),
+                    row[4].clone(),
+                ],
             );
         }
         for row in inv.rows("party") {
@@ -650,7 +655,12 @@ pub fn build(inv: &Investigation, context: Context) -> Report {
         .rows("mass_balance_off")
         .into_iter()
         .filter(|row| affected_lots.contains(&row[0]))
-        .map(|row| ((row[0].clone(), row[1].clone()), (row[2].clone(), row[3].clone())))
+        .map(|row| {
+            (
+                (row[0].clone(), row[1].clone()),
+                (row[2].clone(), row[3].clone()),
+            )
+        })
         .collect();
     let mass_balance: Vec<MassBalance> = inv
         .rows("mass_balance")
@@ -723,7 +733,8 @@ pub fn build(inv: &Investigation, context: Context) -> Report {
             ),
         });
     }
-    findings.sort_by(|a, b| (&a.kind, &a.subject, &a.detail).cmp(&(&b.kind, &b.subject, &b.detail)));
+    findings
+        .sort_by(|a, b| (&a.kind, &a.subject, &a.detail).cmp(&(&b.kind, &b.subject, &b.detail)));
 
     let fsma204 = fsma204::records(inv, &names, &affected_lots, &context.date_range);
 
@@ -775,8 +786,8 @@ pub fn to_json(report: &Report) -> String {
     text
 }
 
-pub use markdown::render as to_markdown;
 pub use dot::render as to_dot;
+pub use markdown::render as to_markdown;
 
 /// What [`write`] did.
 #[derive(Clone, Debug, Default)]
@@ -860,7 +871,9 @@ pub fn write(report: &Report, out: &Path) -> Result<Written, Diagnostic> {
     let had_old = out.exists();
     if had_old && let Err(err) = std::fs::rename(out, &old) {
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(failed(format!("cannot move the previous report aside: {err}")));
+        return Err(failed(format!(
+            "cannot move the previous report aside: {err}"
+        )));
     }
     if let Err(err) = std::fs::rename(&tmp, out) {
         if had_old {

@@ -73,7 +73,12 @@ fn json(path: &Path) -> serde_json::Value {
 
 fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let rows = reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
@@ -115,7 +120,10 @@ fn demo_scope_matches_the_generator() {
     assert_eq!(got_lots, lots);
     assert_eq!(summary["lots"], 24);
     assert_eq!(summary["items"], expected["affected_cases"]);
-    assert_eq!(summary["shipments"], expected["shipments_with_affected_product"]);
+    assert_eq!(
+        summary["shipments"],
+        expected["shipments_with_affected_product"]
+    );
     let pallets: BTreeSet<&str> = expected["affected_pallets"]
         .as_array()
         .unwrap()
@@ -184,7 +192,11 @@ fn demo_scope_matches_the_generator() {
     };
     assert_eq!(why("SP-0304"), "\"seed\" | \"seed\"");
     assert_eq!(why("F03041"), "\"made_from\" | \"made from SP-0304\"");
-    assert!(why("F03061").starts_with("\"shared_equipment\""), "{}", why("F03061"));
+    assert!(
+        why("F03061").starts_with("\"shared_equipment\""),
+        "{}",
+        why("F03061")
+    );
     assert!(why("F03061").contains("MX1"));
 
     // The report names its rule files and journal head.
@@ -206,12 +218,20 @@ fn demo_scope_matches_the_generator() {
         BTreeSet::from(["Receiving", "Shipping", "Transformation"])
     );
     assert!(rows.iter().all(|r| lots.contains(r[5].as_str())));
-    let keys: Vec<(&str, &str)> = rows.iter().map(|r| (r[1].as_str(), r[3].as_str())).collect();
+    let keys: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[1].as_str(), r[3].as_str()))
+        .collect();
     assert!(keys.is_sorted());
     // The supplier's shipment of the seed: 500 kg from Salinas to the plant.
     let first = &rows[0];
     assert_eq!(
-        (first[0].as_str(), first[3].as_str(), first[8].as_str(), first[9].as_str()),
+        (
+            first[0].as_str(),
+            first[3].as_str(),
+            first[8].as_str(),
+            first[9].as_str()
+        ),
         ("Shipping", "SP-0304", "500", "KGM")
     );
     assert_eq!(first[4], "00860001100013", "GTIN-14 of the LGTIN");
@@ -226,7 +246,13 @@ fn demo_scope_matches_the_generator() {
 
     // The date range: only records of 5 March (local time).
     let out2 = tmp.path().join("report-0305");
-    recall(&db, &out2, &["--from", "2026-03-05", "--to", "2026-03-05"], &[SEED]).success();
+    recall(
+        &db,
+        &out2,
+        &["--from", "2026-03-05", "--to", "2026-03-05"],
+        &[SEED],
+    )
+    .success();
     let (_, day) = csv_rows(&out2.join("fsma204.csv"));
     assert!(!day.is_empty() && day.len() < rows.len());
     assert!(day.iter().all(|r| r[1] == "2026-03-05"));
@@ -257,7 +283,10 @@ fn check_dot(dot: &str, nodes: usize) {
     assert_eq!(declared.len(), nodes);
     assert!(!edges.is_empty());
     for (from, to) in &edges {
-        assert!(declared.contains(from) && declared.contains(to), "{from} -> {to}");
+        assert!(
+            declared.contains(from) && declared.contains(to),
+            "{from} -> {to}"
+        );
     }
 }
 
@@ -310,7 +339,10 @@ fn fixture_report_snapshot() {
     fixture_db(&db);
     let assert = recall(&db, &out, &[], &["R1"]).success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    assert!(stdout.contains("dot") || stdout.contains("genealogy.svg"), "{stdout}");
+    assert!(
+        stdout.contains("dot") || stdout.contains("genealogy.svg"),
+        "{stdout}"
+    );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("recall_fixture_report_md", masked(&report, tmp.path()));
@@ -320,7 +352,16 @@ fn fixture_report_snapshot() {
     assert_eq!(header[0], "CTE");
     let brief: Vec<String> = rows
         .iter()
-        .map(|r| [&r[0], &r[1], &r[3], &r[6], &r[8], &r[9], &r[11], &r[13], &r[15], &r[17], &r[18], &r[19], &r[20]].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+        .map(|r| {
+            [
+                &r[0], &r[1], &r[3], &r[6], &r[8], &r[9], &r[11], &r[13], &r[15], &r[17], &r[18],
+                &r[19], &r[20],
+            ]
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+        })
         .collect();
     assert_eq!(
         brief,
@@ -336,8 +377,14 @@ fn fixture_report_snapshot() {
         ]
     );
     let findings = std::fs::read_to_string(out.join("findings.csv")).unwrap();
-    assert!(findings.contains("shipment_without_receipt,SH2,"), "{findings}");
-    assert!(!findings.contains("SH3"), "S3 is outside the scope: {findings}");
+    assert!(
+        findings.contains("shipment_without_receipt,SH2,"),
+        "{findings}"
+    );
+    assert!(
+        !findings.contains("SH3"),
+        "S3 is outside the scope: {findings}"
+    );
     let dot = std::fs::read_to_string(out.join("genealogy.dot")).unwrap();
     check_dot(&dot, 3);
 
@@ -351,8 +398,14 @@ fn fixture_report_snapshot() {
 
 #[test]
 fn svg_when_graphviz_is_installed() {
-    if std::process::Command::new("dot").arg("-V").output().is_err() {
-        eprintln!("skipped: Graphviz `dot` is not on PATH (the report says so; see fixture_report_snapshot)");
+    if std::process::Command::new("dot")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "skipped: Graphviz `dot` is not on PATH (the report says so; see fixture_report_snapshot)"
+        );
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -376,14 +429,26 @@ fn errors_are_coded_and_write_nothing() {
 
     let e = stderr(recall(&db, &out, &[], &["R1", "NOPE-9"]).code(1));
     assert!(
-        e.contains("error[unknown-object]") && e.contains("`NOPE-9` names nothing recorded in the database"),
+        e.contains("error[unknown-object]")
+            && e.contains("`NOPE-9` names nothing recorded in the database"),
         "{e}"
     );
     assert!(!out.exists());
 
     let e = stderr(recall(&db, &out, &["--from", "2026-13-01"], &["R1"]).code(1));
-    assert!(e.contains("error[bad-date]") && e.contains("2026-13-01"), "{e}");
-    let e = stderr(recall(&db, &out, &["--from", "2026-04-02", "--to", "2026-04-01"], &["R1"]).code(1));
+    assert!(
+        e.contains("error[bad-date]") && e.contains("2026-13-01"),
+        "{e}"
+    );
+    let e = stderr(
+        recall(
+            &db,
+            &out,
+            &["--from", "2026-04-02", "--to", "2026-04-01"],
+            &["R1"],
+        )
+        .code(1),
+    );
     assert!(e.contains("error[bad-date]"), "{e}");
     assert!(!out.exists());
 
@@ -397,7 +462,10 @@ fn errors_are_coded_and_write_nothing() {
     std::fs::write(other.join("notes.txt"), "keep me").unwrap();
     let e = stderr(recall(&db, &other, &[], &["R1"]).code(1));
     assert!(e.contains("error[output-exists]"), "{e}");
-    assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+        "keep me"
+    );
 
     // An empty directory is fine, and so is replacing a previous report.
     let empty = tmp.path().join("empty");
@@ -405,7 +473,10 @@ fn errors_are_coded_and_write_nothing() {
     recall(&db, &empty, &[], &["R1"]).success();
     std::fs::write(empty.join("stale.txt"), "from before").unwrap();
     recall(&db, &empty, &[], &["S1"]).success();
-    assert!(!empty.join("stale.txt").exists(), "the previous report is replaced whole");
+    assert!(
+        !empty.join("stale.txt").exists(),
+        "the previous report is replaced whole"
+    );
     assert_eq!(json(&empty.join("report.json"))["seeds"][0], "S1");
     // No temporary directories are left beside it.
     let leftovers: Vec<String> = std::fs::read_dir(tmp.path())

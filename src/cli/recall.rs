@@ -101,7 +101,11 @@ pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
 }
 
 /// The few lines printed after a report is written.
-fn summary(report: &recall_report::Report, out: &std::path::Path, written: &recall_report::Written) -> String {
+fn summary(
+    report: &recall_report::Report,
+    out: &std::path::Path,
+    written: &recall_report::Written,
+) -> String {
     let s = &report.summary;
     let mut text = format!(
         "recall of {} on journal head seq {} (sha256 {})\n",
@@ -132,8 +136,16 @@ fn summary(report: &recall_report::Report, out: &std::path::Path, written: &reca
         table.set_header(["consignee", "location", "quantity", "unit"]);
         for c in &report.consignees {
             table.add_row([
-                if c.party_name.is_empty() { c.party.clone() } else { c.party_name.clone() },
-                if c.loc_name.is_empty() { c.loc.clone() } else { c.loc_name.clone() },
+                if c.party_name.is_empty() {
+                    c.party.clone()
+                } else {
+                    c.party_name.clone()
+                },
+                if c.loc_name.is_empty() {
+                    c.loc.clone()
+                } else {
+                    c.loc_name.clone()
+                },
                 recall_report::qty_text(c.qty),
                 c.uom.clone(),
             ]);

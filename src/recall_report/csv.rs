@@ -33,8 +33,17 @@ pub(super) fn render_all(report: &Report) -> std::io::Result<Vec<(&'static str, 
     )?;
     let shipments = table(
         &[
-            "ship", "at", "from_loc", "from_name", "to_loc", "to_name", "party", "party_name",
-            "subject", "qty", "uom",
+            "ship",
+            "at",
+            "from_loc",
+            "from_name",
+            "to_loc",
+            "to_name",
+            "party",
+            "party_name",
+            "subject",
+            "qty",
+            "uom",
         ],
         report.shipments.iter().map(|s| {
             vec![
@@ -54,7 +63,14 @@ pub(super) fn render_all(report: &Report) -> std::io::Result<Vec<(&'static str, 
     )?;
     let consignees = table(
         &[
-            "party", "party_name", "loc", "loc_name", "city", "country", "qty", "uom",
+            "party",
+            "party_name",
+            "loc",
+            "loc_name",
+            "city",
+            "country",
+            "qty",
+            "uom",
         ],
         report.consignees.iter().map(|c| {
             vec![
@@ -72,7 +88,13 @@ pub(super) fn render_all(report: &Report) -> std::io::Result<Vec<(&'static str, 
     let inventory = |rows: &[super::InventoryRow]| {
         table(
             &[
-                "lot", "lot_code", "description", "loc", "loc_name", "qty", "uom",
+                "lot",
+                "lot_code",
+                "description",
+                "loc",
+                "loc_name",
+                "qty",
+                "uom",
             ],
             rows.iter().map(|r| {
                 vec![

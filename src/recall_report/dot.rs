@@ -44,7 +44,10 @@ pub fn render(report: &Report) -> String {
         "  label={};\n  labelloc=t;\n",
         quote(&format!(
             "Recall scope: {} lots, {} items, {} containers (journal seq {})",
-            report.summary.lots, report.summary.items, report.summary.containers, report.journal.seq
+            report.summary.lots,
+            report.summary.items,
+            report.summary.containers,
+            report.journal.seq
         ))
     ));
     for lot in &report.lots {
@@ -72,7 +75,8 @@ pub fn render(report: &Report) -> String {
         ));
     }
     for edge in &report.edges {
-        let (Some(from), Some(to)) = (ids.get(edge.from.as_str()), ids.get(edge.to.as_str())) else {
+        let (Some(from), Some(to)) = (ids.get(edge.from.as_str()), ids.get(edge.to.as_str()))
+        else {
             continue;
         };
         if edge.reason == "shared_equipment" {
@@ -102,7 +106,9 @@ pub fn svg(dot_file: &Path, svg_file: &Path) -> Result<(), String> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             Err("dot not found: genealogy.svg not written (install Graphviz to get it)".to_owned())
         }
-        Err(err) => Err(format!("dot could not run ({err}): genealogy.svg not written")),
+        Err(err) => Err(format!(
+            "dot could not run ({err}): genealogy.svg not written"
+        )),
         Ok(output) if !output.status.success() => {
             let _ = std::fs::remove_file(svg_file);
             Err(format!(

@@ -178,7 +178,12 @@ pub fn gtin(id: &str) -> String {
     let (Some(prefix), Some(item)) = (parts.next(), parts.next()) else {
         return String::new();
     };
-    if item.is_empty() || !prefix.bytes().chain(item.bytes()).all(|b| b.is_ascii_digit()) {
+    if item.is_empty()
+        || !prefix
+            .bytes()
+            .chain(item.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return String::new();
     }
     let body = format!("{}{}{}", &item[..1], prefix, &item[1..]);
@@ -237,15 +242,29 @@ pub(super) fn records(
     // identifiers without one, and items counted per lot.
     let mut lines: HashMap<String, Lines> = HashMap::new();
     for row in inv.rows("ev_qty") {
-        let Some(cte) = cte_of.get(row[0].as_str()) else { continue };
-        let Some(role) = role_of(cte, &row[1]) else { continue };
+        let Some(cte) = cte_of.get(row[0].as_str()) else {
+            continue;
+        };
+        let Some(role) = role_of(cte, &row[1]) else {
+            continue;
+        };
         if affected.contains(&row[2]) {
-            add(lines.entry(row[0].clone()).or_default(), role, &row[2], &row[4], num(&row[3]));
+            add(
+                lines.entry(row[0].clone()).or_default(),
+                role,
+                &row[2],
+                &row[4],
+                num(&row[3]),
+            );
         }
     }
     for row in inv.rows("ev_class") {
-        let Some(cte) = cte_of.get(row[0].as_str()) else { continue };
-        let Some(role) = role_of(cte, &row[1]) else { continue };
+        let Some(cte) = cte_of.get(row[0].as_str()) else {
+            continue;
+        };
+        let Some(role) = role_of(cte, &row[1]) else {
+            continue;
+        };
         if affected.contains(&row[2]) {
             lines
                 .entry(row[0].clone())
@@ -256,22 +275,38 @@ pub(super) fn records(
     }
     let mut items: BTreeSet<(String, String, String, String)> = BTreeSet::new();
     for row in inv.rows("ev_obj") {
-        let Some(cte) = cte_of.get(row[0].as_str()) else { continue };
+        let Some(cte) = cte_of.get(row[0].as_str()) else {
+            continue;
+        };
         if *cte != "transformation" {
             continue;
         }
-        let Some(role) = role_of(cte, &row[1]) else { continue };
+        let Some(role) = role_of(cte, &row[1]) else {
+            continue;
+        };
         if let Some(lot) = names.lot_of(&row[2]).filter(|l| affected.contains(*l)) {
-            items.insert((row[0].clone(), role.to_owned(), lot.to_owned(), row[2].clone()));
+            items.insert((
+                row[0].clone(),
+                role.to_owned(),
+                lot.to_owned(),
+                row[2].clone(),
+            ));
         }
     }
     for row in inv.rows("carried") {
-        let Some(cte) = cte_of.get(row[0].as_str()) else { continue };
+        let Some(cte) = cte_of.get(row[0].as_str()) else {
+            continue;
+        };
         if *cte == "transformation" {
             continue;
         }
         if let Some(lot) = names.lot_of(&row[1]).filter(|l| affected.contains(*l)) {
-            items.insert((row[0].clone(), String::new(), lot.to_owned(), row[1].clone()));
+            items.insert((
+                row[0].clone(),
+                String::new(),
+                lot.to_owned(),
+                row[1].clone(),
+            ));
         }
     }
     for (ev, role, lot, _) in &items {
@@ -298,7 +333,9 @@ pub(super) fn records(
     let mut previous: HashMap<String, String> = HashMap::new();
     for row in inv.rows("ev_src") {
         if row[1] == "location" && !row[2].is_empty() {
-            previous.entry(row[0].clone()).or_insert_with(|| row[2].clone());
+            previous
+                .entry(row[0].clone())
+                .or_insert_with(|| row[2].clone());
         }
     }
 
@@ -345,7 +382,9 @@ pub(super) fn records(
     // Lots output by an EPCIS transformation: their plant batches are the same CTE.
     let mut event_outputs = BTreeSet::new();
     for (ev, cte) in &ctes {
-        let Some(ev_lines) = lines.get(ev) else { continue };
+        let Some(ev_lines) = lines.get(ev) else {
+            continue;
+        };
         let event = &events[ev];
         if cte == "transformation" {
             event_outputs.extend(
@@ -373,7 +412,14 @@ pub(super) fn records(
                 }
                 _ => {
                     let (l, li) = place(Some(&event[8]));
-                    (l, li, String::new(), String::new(), String::new(), String::new())
+                    (
+                        l,
+                        li,
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    )
                 }
             };
         let ev_refs = refs.get(ev).cloned().unwrap_or_default();
@@ -388,8 +434,16 @@ pub(super) fn records(
             previous_source_id,
             recipient,
             recipient_id,
-            reference_type: ev_refs.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join("; "),
-            reference_number: ev_refs.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>().join("; "),
+            reference_type: ev_refs
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            reference_number: ev_refs
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
             ..Record::default()
         };
         for ((role, lot), quantities) in ev_lines {
@@ -437,7 +491,11 @@ pub(super) fn records(
             location_id,
             previous_source,
             previous_source_id,
-            reference_type: if rcpt[1].is_empty() { String::new() } else { "shipment".to_owned() },
+            reference_type: if rcpt[1].is_empty() {
+                String::new()
+            } else {
+                "shipment".to_owned()
+            },
             reference_number: rcpt[1].clone(),
             ..Record::default()
         };
@@ -455,7 +513,9 @@ pub(super) fn records(
         }
     }
     for batch in inv.rows("batch") {
-        let Some(blines) = batch_lines.get(&batch[0]) else { continue };
+        let Some(blines) = batch_lines.get(&batch[0]) else {
+            continue;
+        };
         let touches = blines.iter().any(|(_, lot, _, _)| affected.contains(lot));
         let covered = blines
             .iter()
@@ -570,13 +630,17 @@ fn plant_lines(
 /// The spreadsheet as CSV text.
 pub(super) fn render(records: &[Record]) -> std::io::Result<String> {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    writer.write_record(COLUMNS).map_err(std::io::Error::other)?;
+    writer
+        .write_record(COLUMNS)
+        .map_err(std::io::Error::other)?;
     for record in records {
         writer
             .write_record(record.cells())
             .map_err(std::io::Error::other)?;
     }
-    let bytes = writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     String::from_utf8(bytes).map_err(std::io::Error::other)
 }
 
@@ -587,8 +651,14 @@ mod tests {
     #[test]
     fn gtin_of_an_lgtin() {
         // GS1's example: GTIN 10614141073467 is urn:epc:id:sgtin:0614141.107346.*
-        assert_eq!(gtin("urn:epc:id:sgtin:0614141.107346.2017"), "10614141073467");
-        assert_eq!(gtin("urn:epc:class:lgtin:0614141.107346.LOT"), "10614141073467");
+        assert_eq!(
+            gtin("urn:epc:id:sgtin:0614141.107346.2017"),
+            "10614141073467"
+        );
+        assert_eq!(
+            gtin("urn:epc:class:lgtin:0614141.107346.LOT"),
+            "10614141073467"
+        );
         assert_eq!(gtin("LOT-1"), "");
     }
 

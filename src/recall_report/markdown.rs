@@ -47,10 +47,17 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let _ = writeln!(out, "# Recall report\n");
     for seed in &report.seeds {
-        let lot = report.lots.iter().find(|l| l.via.contains(seed) && l.reason == "seed");
+        let lot = report
+            .lots
+            .iter()
+            .find(|l| l.via.contains(seed) && l.reason == "seed");
         match lot {
             Some(lot) if !lot.description.is_empty() => {
-                let _ = writeln!(out, "- Seed: `{seed}` ({}, {})", lot.lot_code, lot.description);
+                let _ = writeln!(
+                    out,
+                    "- Seed: `{seed}` ({}, {})",
+                    lot.lot_code, lot.description
+                );
             }
             _ => {
                 let _ = writeln!(out, "- Seed: `{seed}`");
@@ -94,7 +101,10 @@ pub fn render(report: &Report) -> String {
             ("containers", s.containers.to_string()),
             ("other objects", s.others.to_string()),
             ("shipments", s.shipments.to_string()),
-            ("consignee sites (party, location)", s.consignee_sites.to_string()),
+            (
+                "consignee sites (party, location)",
+                s.consignee_sites.to_string(),
+            ),
             ("locations", s.locations.to_string()),
             (
                 "inventory records to hold",
@@ -112,7 +122,15 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## Affected lots\n");
     table(
         &mut out,
-        &["lot code", "product", "why", "hops", "items", "containers", "lot"],
+        &[
+            "lot code",
+            "product",
+            "why",
+            "hops",
+            "items",
+            "containers",
+            "lot",
+        ],
         report.lots.iter().map(|l| {
             vec![
                 l.lot_code.clone(),
@@ -169,7 +187,14 @@ pub fn render(report: &Report) -> String {
     } else {
         table(
             &mut out,
-            &["shipped at", "from", "to", "consignee", "quantity", "shipment"],
+            &[
+                "shipped at",
+                "from",
+                "to",
+                "consignee",
+                "quantity",
+                "shipment",
+            ],
             shipments.values().map(|(line, qty)| {
                 vec![
                     line.at.clone(),
@@ -193,7 +218,14 @@ pub fn render(report: &Report) -> String {
     } else {
         table(
             &mut out,
-            &["consignee", "location", "city", "country", "quantity", "unit"],
+            &[
+                "consignee",
+                "location",
+                "city",
+                "country",
+                "quantity",
+                "unit",
+            ],
             report.consignees.iter().map(|c| {
                 vec![
                     if c.party_name.is_empty() {
@@ -248,8 +280,16 @@ pub fn render(report: &Report) -> String {
     table(
         &mut out,
         &[
-            "lot code", "unit", "produced", "received", "shipped", "consumed", "on hand",
-            "destroyed", "unaccounted", "off",
+            "lot code",
+            "unit",
+            "produced",
+            "received",
+            "shipped",
+            "consumed",
+            "on hand",
+            "destroyed",
+            "unaccounted",
+            "off",
         ],
         report.mass_balance.iter().map(|m| {
             vec![
@@ -262,7 +302,11 @@ pub fn render(report: &Report) -> String {
                 qty_text(m.on_hand),
                 qty_text(m.destroyed),
                 qty_text(m.unaccounted),
-                if m.off { "off".to_owned() } else { String::new() },
+                if m.off {
+                    "off".to_owned()
+                } else {
+                    String::new()
+                },
             ]
         }),
     );
@@ -278,14 +322,18 @@ pub fn render(report: &Report) -> String {
         table(
             &mut out,
             &["finding", "count"],
-            kinds.iter().map(|(k, n)| vec![(*k).to_owned(), n.to_string()]),
+            kinds
+                .iter()
+                .map(|(k, n)| vec![(*k).to_owned(), n.to_string()]),
         );
         table(
             &mut out,
             &["finding", "subject", "detail"],
-            report.findings.iter().take(MAX_FINDINGS).map(|f| {
-                vec![f.kind.clone(), format!("`{}`", f.subject), f.detail.clone()]
-            }),
+            report
+                .findings
+                .iter()
+                .take(MAX_FINDINGS)
+                .map(|f| vec![f.kind.clone(), format!("`{}`", f.subject), f.detail.clone()]),
         );
         if report.findings.len() > MAX_FINDINGS {
             let _ = writeln!(
