@@ -800,10 +800,10 @@ pub struct Written {
 
 /// Checks that `out` may receive a report: missing, an empty directory, or a
 /// directory holding a previous report (it has `report.json`).
-pub fn check_out(out: &Path) -> Result<(), Diagnostic> {
+pub fn check_out(out: &Path) -> Result<(), Box<Diagnostic>> {
     let shown = out.display().to_string();
     let refuse = |why: &str| {
-        Err(Diagnostic::error(
+        Err(Box::new(Diagnostic::error(
             Code::OutputExists,
             format!("`{shown}` {why}: the report is not written there"),
         )
@@ -812,7 +812,7 @@ pub fn check_out(out: &Path) -> Result<(), Diagnostic> {
         })
         .with_help(
             "give --out a new directory, an empty one or one holding a previous report (report.json)",
-        ))
+        )))
     };
     match std::fs::symlink_metadata(out) {
         Err(_) => Ok(()),
@@ -838,13 +838,15 @@ pub fn check_out(out: &Path) -> Result<(), Diagnostic> {
 /// Writes every file of the report into `out` at once: into a temporary
 /// directory beside it first, which then replaces `out` (a previous report
 /// there is removed). On failure nothing of the new report is left.
-pub fn write(report: &Report, out: &Path) -> Result<Written, Diagnostic> {
+pub fn write(report: &Report, out: &Path) -> Result<Written, Box<Diagnostic>> {
     check_out(out)?;
     let shown = out.display().to_string();
     let failed = |what: String| {
-        Diagnostic::error(Code::OutputFailed, what).at_location(Location::File {
-            path: shown.clone(),
-        })
+        Box::new(
+            Diagnostic::error(Code::OutputFailed, what).at_location(Location::File {
+                path: shown.clone(),
+            }),
+        )
     };
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -45,10 +45,10 @@ fn fail(diagnostics: &[Diagnostic], json: bool) -> std::io::Result<Status> {
 pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
     let date_range = match DateRange::parse(args.from.as_deref(), args.to.as_deref()) {
         Ok(range) => range,
-        Err(diagnostic) => return fail(&[diagnostic], args.json),
+        Err(diagnostic) => return fail(&[*diagnostic], args.json),
     };
     if let Err(diagnostic) = recall_report::check_out(&args.out) {
-        return fail(&[diagnostic], args.json);
+        return fail(&[*diagnostic], args.json);
     }
     let dir = args.db.dir();
     let limits = Limits::default();
@@ -87,7 +87,7 @@ pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
     let report = recall_report::build(&inv, context);
     let written = match recall_report::write(&report, &args.out) {
         Ok(written) => written,
-        Err(diagnostic) => return fail(&[diagnostic], args.json),
+        Err(diagnostic) => return fail(&[*diagnostic], args.json),
     };
     if args.json {
         for note in &written.notes {

@@ -38,7 +38,7 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// One row of the spreadsheet (the fields in [`COLUMNS`] order).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Record {
     pub date: String,
     pub tlc: String,
@@ -100,16 +100,15 @@ pub struct DateRange {
 
 impl DateRange {
     /// Reads `--from` and `--to`: dates `YYYY-MM-DD`, from no later than to.
-    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<DateRange, Diagnostic> {
-        let date = |flag: &str, text: Option<&str>| -> Result<Option<String>, Diagnostic> {
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<DateRange, Box<Diagnostic>> {
+        let date = |flag: &str, text: Option<&str>| -> Result<Option<String>, Box<Diagnostic>> {
             let Some(text) = text else { return Ok(None) };
             match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
                 Ok(date) => Ok(Some(date.format("%Y-%m-%d").to_string())),
-                Err(_) => Err(Diagnostic::error(
-                    Code::BadDate,
-                    format!("{flag} `{text}` is not a date"),
-                )
-                .with_help("give a calendar date as YYYY-MM-DD, such as 2026-03-04")),
+                Err(_) => Err(Box::new(
+                    Diagnostic::error(Code::BadDate, format!("{flag} `{text}` is not a date"))
+                        .with_help("give a calendar date as YYYY-MM-DD, such as 2026-03-04"),
+                )),
             }
         };
         let range = DateRange {
@@ -119,11 +118,13 @@ impl DateRange {
         if let (Some(from), Some(to)) = (&range.from, &range.to)
             && from > to
         {
-            return Err(Diagnostic::error(
-                Code::BadDate,
-                format!("--from {from} is after --to {to}: the range holds no date"),
-            )
-            .with_help("both dates are inclusive; give --from no later than --to"));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::BadDate,
+                    format!("--from {from} is after --to {to}: the range holds no date"),
+                )
+                .with_help("both dates are inclusive; give --from no later than --to"),
+            ));
         }
         Ok(range)
     }
@@ -549,37 +550,8 @@ pub(super) fn records(
             push(&base, role, lot, quantities);
         }
     }
-    drop(push);
     out.sort();
     out
-}
-
-impl Default for Record {
-    fn default() -> Record {
-        Record {
-            date: String::new(),
-            tlc: String::new(),
-            time_utc: String::new(),
-            cte: String::new(),
-            record_id: String::new(),
-            role: String::new(),
-            gtin: String::new(),
-            lot: String::new(),
-            description: String::new(),
-            quantity: String::new(),
-            uom: String::new(),
-            location: String::new(),
-            location_id: String::new(),
-            previous_source: String::new(),
-            previous_source_id: String::new(),
-            recipient: String::new(),
-            recipient_id: String::new(),
-            tlc_source: String::new(),
-            tlc_source_id: String::new(),
-            reference_type: String::new(),
-            reference_number: String::new(),
-        }
-    }
 }
 
 /// The number of a CBV business transaction URN

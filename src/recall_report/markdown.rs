@@ -42,6 +42,9 @@ fn place(name: &str, id: &str) -> String {
     }
 }
 
+/// A shipment's first line and its quantity per unit.
+type ShipmentTotal<'a> = (&'a super::ShipmentLine, BTreeMap<String, f64>);
+
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
@@ -174,8 +177,7 @@ pub fn render(report: &Report) -> String {
     }
 
     let _ = writeln!(out, "## Shipments\n");
-    let mut shipments: BTreeMap<(&str, &str), (&super::ShipmentLine, BTreeMap<String, f64>)> =
-        BTreeMap::new();
+    let mut shipments: BTreeMap<(&str, &str), ShipmentTotal> = BTreeMap::new();
     for line in &report.shipments {
         let entry = shipments
             .entry((line.at.as_str(), line.ship.as_str()))
