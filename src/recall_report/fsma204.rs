@@ -622,14 +622,14 @@ mod tests {
 
     #[test]
     fn gtin_of_an_lgtin() {
-        // GS1's example: GTIN 10614141073467 is urn:epc:id:sgtin:0614141.107346.*
+        // GS1 TDS example: urn:epc:id:sgtin:0614141.107346.2017 is (01)10614141073464 (21)2017
         assert_eq!(
             gtin("urn:epc:id:sgtin:0614141.107346.2017"),
-            "10614141073467"
+            "10614141073464"
         );
         assert_eq!(
             gtin("urn:epc:class:lgtin:0614141.107346.LOT"),
-            "10614141073467"
+            "10614141073464"
         );
         assert_eq!(gtin("LOT-1"), "");
     }
