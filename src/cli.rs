@@ -19,6 +19,7 @@ mod database;
 mod import;
 mod import_csv;
 mod policy;
+mod recall;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -103,6 +104,13 @@ enum Command {
     /// Import documents into the database (created when missing), one transaction per file
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// The recall report of suspect objects: scope, consignees, inventory to hold, FSMA 204 records
+    ///
+    /// Writes report.md, report.json, CSV tables, fsma204.csv (the FSMA 204 electronic sortable
+    /// spreadsheet), genealogy.dot and, when Graphviz's `dot` is installed, genealogy.svg into
+    /// --out, all at once. Every report names the rule files (policy, version, SHA-256) and the
+    /// journal head it was computed on.
+    Recall(recall::RecallArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +259,7 @@ pub fn main() -> ExitCode {
         Command::Policy(command) => policy::run(&command),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
         Command::Import(command) => import::run(&command),
+        Command::Recall(args) => recall::run(&args),
     };
     match res {
         Ok(status) => status.into(),
