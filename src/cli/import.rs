@@ -42,7 +42,7 @@ pub struct EpcisArgs {
 }
 
 /// How long a writer waits for the lock: `TRACELOG_LOCK_WAIT` seconds, else 10.
-fn lock_wait() -> std::time::Duration {
+pub(super) fn lock_wait() -> std::time::Duration {
     std::env::var("TRACELOG_LOCK_WAIT")
         .ok()
         .and_then(|secs| secs.parse::<f64>().ok())

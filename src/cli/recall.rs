@@ -2,12 +2,13 @@
 //! JSON, CSV, Graphviz, FSMA 204 spreadsheet) of one or more suspect objects,
 //! written into a directory, with a short summary on stdout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::database::{AsOfArg, DbArg};
 use super::{Status, print_stdout, report_failure};
+use crate::db::{AsOf, Failure};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::Limits;
 use crate::investigate::Investigation;
@@ -47,19 +48,40 @@ pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
         Ok(range) => range,
         Err(diagnostic) => return fail(&[*diagnostic], args.json),
     };
-    if let Err(diagnostic) = recall_report::check_out(&args.out) {
-        return fail(&[*diagnostic], args.json);
-    }
     let dir = args.db.dir();
-    let limits = Limits::default();
     let as_of = args.as_of.as_of.unwrap_or_default();
-    let mut inv = match Investigation::open(&dir, recall_report::RULE_SETS, as_of, &limits) {
-        Ok(inv) => inv,
+    let (report, written) = match write_report(&dir, &args.ids, &args.out, date_range, as_of) {
+        Ok(done) => done,
         Err(failure) => return report_failure(&failure.sources, &failure.diagnostics, args.json),
     };
-    if let Err(failure) = inv.set_seeds(&args.ids, &limits) {
-        return report_failure(&failure.sources, &failure.diagnostics, args.json);
+    if args.json {
+        for note in &written.notes {
+            eprintln!("note: {note}");
+        }
+        print_stdout(&recall_report::to_json(&report))?;
+        return Ok(Status::Ok);
     }
+    print_stdout(&summary(&report, &args.out, &written))?;
+    Ok(Status::Ok)
+}
+
+/// Computes the recall of `ids` over the database in `dir` and writes the
+/// report into `out` (`tracelog recall`, and `tracelog demo`'s last step).
+pub(super) fn write_report(
+    dir: &Path,
+    ids: &[String],
+    out: &Path,
+    date_range: DateRange,
+    as_of: AsOf,
+) -> Result<(recall_report::Report, recall_report::Written), Failure> {
+    let one = |diagnostic: Box<Diagnostic>| Failure {
+        sources: SourceMap::default(),
+        diagnostics: vec![*diagnostic],
+    };
+    recall_report::check_out(out).map_err(one)?;
+    let limits = Limits::default();
+    let mut inv = Investigation::open(dir, recall_report::RULE_SETS, as_of, &limits)?;
+    inv.set_seeds(ids, &limits)?;
     let unknown = recall_report::unknown_seeds(&inv);
     if !unknown.is_empty() {
         let diagnostics: Vec<Diagnostic> = unknown
@@ -76,32 +98,24 @@ pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
                 ))
             })
             .collect();
-        return fail(&diagnostics, args.json);
+        return Err(Failure {
+            sources: SourceMap::default(),
+            diagnostics,
+        });
     }
     let context = Context {
-        seeds: args.ids.clone(),
+        seeds: ids.to_vec(),
         database: dir.display().to_string(),
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         date_range,
     };
     let report = recall_report::build(&inv, context);
-    let written = match recall_report::write(&report, &args.out) {
-        Ok(written) => written,
-        Err(diagnostic) => return fail(&[*diagnostic], args.json),
-    };
-    if args.json {
-        for note in &written.notes {
-            eprintln!("note: {note}");
-        }
-        print_stdout(&recall_report::to_json(&report))?;
-        return Ok(Status::Ok);
-    }
-    print_stdout(&summary(&report, &args.out, &written))?;
-    Ok(Status::Ok)
+    let written = recall_report::write(&report, out).map_err(one)?;
+    Ok((report, written))
 }
 
 /// The few lines printed after a report is written.
-fn summary(
+pub(super) fn summary(
     report: &recall_report::Report,
     out: &std::path::Path,
     written: &recall_report::Written,
