@@ -19,6 +19,7 @@ mod database;
 mod import;
 mod import_csv;
 mod policy;
+mod trace;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -103,6 +104,9 @@ enum Command {
     /// Import documents into the database (created when missing), one transaction per file
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Trace objects forward (what was made from them, where it went) or backward (what went into them)
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +255,7 @@ pub fn main() -> ExitCode {
         Command::Policy(command) => policy::run(&command),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
         Command::Import(command) => import::run(&command),
+        Command::Trace(command) => trace::run(&command),
     };
     match res {
         Ok(status) => status.into(),

@@ -48,6 +48,8 @@ pub enum Code {
     EpcisSyntax,
     EpcisInvalid,
     EpcisBadValue,
+    // Traceability commands (docs/traceability.md).
+    UnknownObject,
 }
 
 impl Code {
@@ -83,6 +85,7 @@ impl Code {
         Code::EpcisSyntax,
         Code::EpcisInvalid,
         Code::EpcisBadValue,
+        Code::UnknownObject,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +121,7 @@ impl Code {
             Code::EpcisSyntax => "epcis-syntax",
             Code::EpcisInvalid => "epcis-invalid",
             Code::EpcisBadValue => "epcis-bad-value",
+            Code::UnknownObject => "unknown-object",
         }
     }
 

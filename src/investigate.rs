@@ -79,8 +79,7 @@ impl Investigation {
         let rule_files = rule_files(&compiled);
         let started = Instant::now();
         let (session, opened) = Session::open(dir, &compiled.program, &key, as_of, limits)?;
-        if opened == Opened::Evaluated && as_of == AsOf::Head && started.elapsed() >= IMAGE_AFTER
-        {
+        if opened == Opened::Evaluated && as_of == AsOf::Head && started.elapsed() >= IMAGE_AFTER {
             // A cache: a failure to write it costs the next question time, nothing else.
             let _ = session.save_image(dir);
         }
