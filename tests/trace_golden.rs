@@ -150,3 +150,63 @@ fn forward_from_both_raw_lots() {
     };
     insta::assert_snapshot!(text);
 }
+
+/// A Digital Link seed on real data: GS1's Example 9.6.4 names an input lot
+/// by its Digital Link URI (recorded as `id_alias` of its LGTIN); forward
+/// from that URI reaches the LGTIN (0) and the transformation's four output
+/// SGTINs (1).
+#[test]
+fn a_digital_link_seed_on_gs1_example_9_6_4() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../shared/data/epcis/gs1-EPCIS/JSON/WithDigitalLinkID/Example_9.6.4-TransformationEventWithDigitalLink.jsonld",
+    );
+    if !path.is_file() {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    Command::cargo_bin("tracelog")
+        .unwrap()
+        .env("TRACELOG_USER", "qa")
+        .args(["import", "epcis"])
+        .arg(&path)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    let out = Command::cargo_bin("tracelog")
+        .unwrap()
+        .args([
+            "trace",
+            "forward",
+            "https://id.gs1.org/01/00614141777778/10/987",
+            "--json",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects: Vec<(String, u64)> = answer["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_owned(),
+                e["hops"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = vec![("urn:epc:class:lgtin:0614141.077777.987".to_owned(), 0)];
+    for serial in 25..=28 {
+        expected.push((format!("urn:epc:id:sgtin:4012345.077889.{serial}"), 1));
+    }
+    assert_eq!(objects, expected);
+}
