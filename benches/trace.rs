@@ -9,9 +9,9 @@
 //! facts through `db::Writer` in transactions of about 10^5 facts. Its shape
 //! is a multi-tier supply chain, one unit per finished lot (25 events):
 //!   - 6 raw lots received at the plant (6 receiving events);
-//!   - 2 transformations, each making an intermediate lot from 3 raw lots
+//!   - 2 transformations, each making an intermediate lot from 9 raw lots
 //!     drawn from a recent window (so a raw lot feeds about 3 intermediates);
-//!   - 1 transformation making the finished lot from 2 intermediates of a
+//!   - 1 transformation making the finished lot from 4 intermediates of a
 //!     recent window (so an intermediate feeds about 2 finished lots);
 //!   - the finished lot packed into 4 cases, the cases onto a pallet (5
 //!     aggregation ADDs); the pallet shipped to one of 20 DCs and received
@@ -32,7 +32,7 @@ use tracelog::investigate::Investigation;
 use tracelog::source::SourceMap;
 
 /// Bump when the generated shape changes: the cached database is rebuilt.
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 const EVENTS_PER_UNIT: u64 = 25;
 const FACTS_PER_TX: usize = 100_000;
 const DCS: u64 = 20;
@@ -66,11 +66,6 @@ fn dc(n: u64) -> String {
 }
 fn store(n: u64) -> String {
     format!("urn:epc:id:sgln:0614141.2{:04}.0", n % STORES)
-}
-
-/// The raw lot the benchmark traces forward from: one in the middle.
-fn seed_lot(units: u64) -> String {
-    raw(units * 3)
 }
 
 /// Accumulates facts and commits them in transactions of ~FACTS_PER_TX.
@@ -141,7 +136,7 @@ impl Loader {
 }
 
 /// Builds the database of `units` finished lots into `dir`.
-fn build(dir: &Path, units: u64) {
+fn build(dir: &Path, units: u64) -> String {
     let _ = std::fs::remove_dir_all(dir);
     db::init(dir).unwrap_or_else(|failure| panic!("{:?}", failure.diagnostics));
     let writer = Writer::open(dir, Duration::from_secs(5))
@@ -158,6 +153,10 @@ fn build(dir: &Path, units: u64) {
         rng ^= rng << 17;
         rng % bound.max(1)
     };
+    // The raw lot traced: one that went, through an intermediate, into the
+    // finished lot of the middle unit.
+    let mut seed = 0;
+    let mut first_raw: Vec<u64> = Vec::with_capacity(units as usize * 2);
     for u in 0..units {
         let t = u * 10; // minutes: one unit every 10 minutes
         for r in 0..6 {
@@ -169,8 +168,11 @@ fn build(dir: &Path, units: u64) {
         for i in 0..2 {
             let ev = format!("xf-mid-{u}-{i}");
             l.event(&ev, "transformation", "", t + 1, "commissioning", PLANT);
-            for _ in 0..3 {
+            for k in 0..9 {
                 let r = (u * 6 + 6).saturating_sub(1 + next(18));
+                if k == 0 {
+                    first_raw.push(r);
+                }
                 l.qty(&ev, "input", &raw(r));
             }
             l.qty(&ev, "output", &mid(u * 2 + i));
@@ -178,8 +180,11 @@ fn build(dir: &Path, units: u64) {
         // The finished lot from intermediates of a recent window (about 2 uses each).
         let ev = format!("xf-fin-{u}");
         l.event(&ev, "transformation", "", t + 2, "commissioning", PLANT);
-        for _ in 0..2 {
+        for k in 0..4 {
             let m = (u * 2 + 2).saturating_sub(1 + next(4));
+            if k == 0 && u == units / 2 {
+                seed = first_raw[m as usize];
+            }
             l.qty(&ev, "input", &mid(m));
         }
         l.qty(&ev, "output", &fin(u));
@@ -223,10 +228,12 @@ fn build(dir: &Path, units: u64) {
     }
     l.flush(true);
     assert_eq!(l.events, units * EVENTS_PER_UNIT);
+    raw(seed)
 }
 
-/// The cached database for `events` events, built when missing.
-fn database(events: u64) -> (PathBuf, u64) {
+/// The cached database for `events` events, built when missing, and the
+/// raw lot to trace from.
+fn database(events: u64) -> (PathBuf, u64, String) {
     let units = events / EVENTS_PER_UNIT;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/bench-db")
@@ -234,8 +241,8 @@ fn database(events: u64) -> (PathBuf, u64) {
     let done = dir.join("bench-complete");
     if !done.exists() {
         let started = Instant::now();
-        build(&dir, units);
-        std::fs::write(&done, VERSION).unwrap();
+        let seed = build(&dir, units);
+        std::fs::write(&done, seed).unwrap();
         eprintln!(
             "built {} ({} events) in {:.1?}",
             dir.display(),
@@ -243,11 +250,12 @@ fn database(events: u64) -> (PathBuf, u64) {
             started.elapsed()
         );
     }
-    (dir, units)
+    let seed = std::fs::read_to_string(&done).unwrap();
+    (dir, units, seed)
 }
 
 fn trace(c: &mut Criterion) {
-    let (dir, units) = database(events());
+    let (dir, units, seed) = database(events());
     let limits = Limits::default();
     let started = Instant::now();
     let mut inv = Investigation::open(&dir, &["exposure.dl"], AsOf::Head, &limits)
@@ -258,7 +266,7 @@ fn trace(c: &mut Criterion) {
         inv.opened(),
         started.elapsed()
     );
-    let seed = vec![seed_lot(units)];
+    let seed = vec![seed];
     let other = vec![raw(units * 3 + 600)];
     inv.set_seeds(&seed, &limits).unwrap();
     let objects = inv.rows("exposed_object").len();
