@@ -21,6 +21,7 @@ mod import;
 mod import_csv;
 mod policy;
 mod recall;
+mod trace;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -118,6 +119,9 @@ enum Command {
     /// --out, all at once. Every report names the rule files (policy, version, SHA-256) and the
     /// journal head it was computed on.
     Recall(recall::RecallArgs),
+    /// Trace objects forward (what was made from them, where it went) or backward (what went into them)
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,6 +272,7 @@ pub fn main() -> ExitCode {
         Command::Import(command) => import::run(&command),
         Command::Recall(args) => recall::run(&args),
         Command::Demo(args) => demo::demo(&args),
+        Command::Trace(command) => trace::run(&command),
     };
     match res {
         Ok(status) => status.into(),
