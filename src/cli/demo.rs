@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::{Status, eprint_diagnostics, print_stdout};
+use super::{Status, print_stdout};
 use crate::db;
 use crate::demo_data;
 use crate::epcis::Importer;
@@ -73,7 +73,7 @@ pub fn demo(args: &DemoArgs) -> std::io::Result<Status> {
         .collect();
     let mut importer = match Importer::open(&db_dir, super::import::lock_wait()) {
         Ok(importer) => importer,
-        Err(failure) => return failed(&failure),
+        Err(failure) => return super::database::report(&failure, false),
     };
     let bar = crate::import::progress_bar(documents.len(), "importing EPCIS documents");
     let imported = importer.import_files(
@@ -84,7 +84,7 @@ pub fn demo(args: &DemoArgs) -> std::io::Result<Status> {
     bar.finish_and_clear();
     let imported = match imported {
         Ok(imported) => imported,
-        Err((_, failure)) => return failed(&failure),
+        Err((_, failure)) => return super::database::report(&failure, false),
     };
     let n_events: usize = imported.iter().map(|r| r.events).sum();
     let n_declarations: usize = imported.iter().map(|r| r.declarations).sum();
@@ -113,7 +113,7 @@ pub fn demo(args: &DemoArgs) -> std::io::Result<Status> {
     bar.finish_and_clear();
     let recorded = match recorded {
         Ok(recorded) => recorded,
-        Err(failure) => return failed(&failure),
+        Err(failure) => return super::database::report(&failure, false),
     };
     let n_facts: usize = recorded.iter().map(|r| r.asserted).sum();
     print_stdout(&format!(
@@ -131,7 +131,7 @@ pub fn demo(args: &DemoArgs) -> std::io::Result<Status> {
         db::AsOf::Head,
     ) {
         Ok(done) => done,
-        Err(failure) => return failed(&failure),
+        Err(failure) => return super::database::report(&failure, false),
     };
     print_stdout(&format!(
         "\nRecall of {} (the supplier's positive Listeria test):\n",
@@ -172,11 +172,6 @@ pub fn demo(args: &DemoArgs) -> std::io::Result<Status> {
         db_dir.display(),
     ))?;
     Ok(status)
-}
-
-fn failed(failure: &db::Failure) -> std::io::Result<Status> {
-    eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
-    Ok(Status::Failed)
 }
 
 fn writeln_err(text: &str) -> std::io::Result<()> {
