@@ -180,6 +180,10 @@ struct CheckArgs {
 struct PlanArgs {
     /// The program (a .dl file)
     program: PathBuf,
+    /// Also show how an incremental update evaluates each rule: the variants for changed
+    /// inputs of earlier strata and the re-derivation of overdeleted tuples
+    #[arg(long)]
+    incremental: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -448,7 +452,7 @@ fn plan_cmd(args: &PlanArgs) -> std::io::Result<Status> {
     };
     eprint_diagnostics(&compiled.sources, &compiled.warnings)?;
     let plan = plan::plan(&compiled.program);
-    print_stdout(&plan::render(&compiled.program, &plan))?;
+    print_stdout(&plan::render(&compiled.program, &plan, args.incremental))?;
     Ok(Status::Ok)
 }
 

@@ -281,7 +281,12 @@ fn run_case(path: &Path, failures: &mut Vec<String>) -> String {
     let relative_name = relative.display().to_string();
     if relative_name.contains("/plan/") {
         let plan = plan::plan(&compiled.program);
-        writeln!(doc, "## Plan\n{}", plan::render(&compiled.program, &plan)).unwrap();
+        writeln!(
+            doc,
+            "## Plan\n{}",
+            plan::render(&compiled.program, &plan, false)
+        )
+        .unwrap();
     }
     if let Ok(stdout) = outcome {
         match evaluate(&compiled, &input_dir, &limits) {

@@ -416,6 +416,45 @@ fn plan_prints_the_rules_steps() {
 }
 
 #[test]
+fn plan_incremental_shows_update_variants_and_rederives_without_a_scan() {
+    // Re-deriving `reached(s, l)` must start from the seeded trace, not scan
+    // every move: a scan per re-derived tuple made each new trace seed cost
+    // time in proportion to the whole database.
+    let program = ".decl trace(s: symbol, x: symbol)\n.decl moved(m: symbol, x: symbol)\n\
+                   .decl dest(m: symbol, l: symbol)\n.decl reached(s: symbol, l: symbol)\n\
+                   .input trace\n.input moved\n.input dest\n\
+                   reached(s, l) :- trace(s, x), moved(m, x), dest(m, l).\n";
+    let dir = scratch(&[("p.dl", program)]);
+    let plain = tracelog()
+        .current_dir(dir.path())
+        .args(["plan", "p.dl"])
+        .assert()
+        .success();
+    let plain = String::from_utf8_lossy(&plain.get_output().stdout).into_owned();
+    assert!(!plain.contains("update:"), "{plain}");
+    let assert = tracelog()
+        .current_dir(dir.path())
+        .args(["plan", "--incremental", "p.dl"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        text.contains("update: changed tuples of moved(m, x)"),
+        "{text}"
+    );
+    let rederive = text
+        .split("update: re-derive an overdeleted tuple")
+        .nth(1)
+        .expect("a re-derivation variant");
+    assert!(
+        rederive.contains("seed: a head tuple binds (s, l)"),
+        "{text}"
+    );
+    assert!(rederive.contains("join on (s) trace(s, x)"), "{text}");
+    assert!(!rederive.contains("scan"), "{text}");
+}
+
+#[test]
 fn limits_stop_the_run_with_exit_1_and_no_output() {
     let program = "n(0).\nn(x + 1) :- n(x).\n.output n\n";
     let dir = scratch(&[("p.dl", program)]);

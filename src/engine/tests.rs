@@ -1024,7 +1024,7 @@ fn builtins_and_head_expressions() {
 fn plan_shows_join_keys_indexes_and_rules() {
     let b = closure_program(false);
     let plan = crate::plan::plan(&b.program);
-    let text = crate::plan::render(&b.program, &plan);
+    let text = crate::plan::render(&b.program, &plan, false);
     assert!(
         text.contains("path(x, z) :- path(x, y), edge(y, z)."),
         "{text}"
@@ -1065,7 +1065,7 @@ fn base_relations_in_the_stratum_of_their_readers() {
     insert_edges(&mut engine, "edge", &graph);
     run(&mut engine);
     assert_eq!(sorted(rows(&engine, "path")), expected);
-    let text = crate::plan::render(&b.program, engine.plan());
+    let text = crate::plan::render(&b.program, engine.plan(), false);
     assert!(text.contains("stratum 0: edge, path (recursive"), "{text}");
 }
 
@@ -1166,7 +1166,7 @@ fn equalities_on_atom_arguments_become_join_keys() {
     run(&mut engine);
     assert!(rows(&engine, "fib").contains(&"10,55".to_owned()));
     assert_eq!(engine.len(RelId(0)), 11);
-    let text = crate::plan::render(&b.program, engine.plan());
+    let text = crate::plan::render(&b.program, engine.plan(), false);
     assert!(text.contains("assign m = n - 1"), "{text}");
     assert!(text.contains("join on (m) fib(m, y)"), "{text}");
     // In the variant driven by fib(m, y), n = m + 1 keys fib(n, x).

@@ -240,5 +240,8 @@ stratum 2: descends_count
     aggregate n = count : { descends($_1, $_2) }: size of descends
     emit descends_count(n)
 ";
-    assert_eq!(crate::plan::render(&compiled.program, &plan), expected);
+    assert_eq!(
+        crate::plan::render(&compiled.program, &plan, false),
+        expected
+    );
 }

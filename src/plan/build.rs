@@ -137,8 +137,11 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     /// The rule with its head variables bound first. Moving a positive atom
-    /// to the front keeps every literal's inputs bound, so the order that
-    /// needs the fewest new views (dynamic ones count most) wins.
+    /// to the front keeps every literal's inputs bound. The order with the
+    /// fewest unkeyed joins wins: a scan runs once per re-derived tuple, so a
+    /// scan of a large relation costs far more than building an index once.
+    /// Among those, the one that needs the fewest new views (dynamic ones
+    /// count most).
     fn plan_rederive(&mut self, rule: &ir::Rule) -> Variant {
         let mut bound = vec![false; rule.vars.len()];
         let mut cols = Vec::new();
@@ -161,12 +164,17 @@ impl Cx<'_> {
                 candidates.push(order);
             }
         }
-        let mut best: Option<((usize, usize), Vec<usize>)> = None;
+        let mut best: Option<((usize, usize, usize), Vec<usize>)> = None;
         for order in candidates {
             let before = self.views.len();
-            self.plan_body(rule, &order, None, &mut bound.clone());
+            let steps = self.plan_body(rule, &order, None, &mut bound.clone());
+            let scans = steps
+                .iter()
+                .filter(|step| matches!(step, Step::Join { key, .. } if key.is_empty()))
+                .count();
             let added = &self.views[before..];
             let cost = (
+                scans,
                 added.iter().filter(|view| view.dynamic).count(),
                 added.len(),
             );

@@ -1,15 +1,17 @@
 //! This module renders a [`Plan`] as text for `tracelog plan`: the strata in
 //! evaluation order, the indexes each keeps, and every rule (reconstructed
-//! from the checked program) with its steps underneath. The text is
-//! deterministic.
+//! from the checked program) with its steps underneath; with `--incremental`
+//! also the variants an incremental update runs (changed inputs of earlier
+//! strata, re-derivation after an overdeletion). The text is deterministic.
 
 use std::fmt::Write;
 
 use crate::ir::{self, AggregateFunc, ArithOp, Builtin, CompareOp, Literal, Term};
-use crate::plan::{Plan, Read, Step, StratumPlan, View};
+use crate::plan::{Plan, Read, Step, StratumPlan, Variant, View};
 
-/// The plan as text, each step under its source rule (`tracelog plan`).
-pub fn render(program: &ir::Program, plan: &Plan) -> String {
+/// The plan as text, each step under its source rule (`tracelog plan`);
+/// `incremental` adds the update variants and the indexes only they use.
+pub fn render(program: &ir::Program, plan: &Plan, incremental: bool) -> String {
     let mut out = String::new();
     for (idx, stratum) in plan.strata.iter().enumerate() {
         let names: Vec<&str> = stratum
@@ -28,7 +30,7 @@ pub fn render(program: &ir::Program, plan: &Plan) -> String {
             writeln!(out, "  indexes:").unwrap();
         }
         for (view_idx, view) in stratum.views.iter().enumerate() {
-            if view.lazy {
+            if view.lazy && !incremental {
                 continue;
             }
             let stores = stratum
@@ -40,52 +42,84 @@ pub fn render(program: &ir::Program, plan: &Plan) -> String {
                 (true, false) => "variable",
                 (false, _) => "static relation",
             };
-            writeln!(out, "    #{view_idx} {} ({kind})", view_text(program, view)).unwrap();
+            let lazy = if view.lazy {
+                ", built on first update"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "    #{view_idx} {} ({kind}{lazy})",
+                view_text(program, view)
+            )
+            .unwrap();
         }
         for rule_plan in &stratum.rules {
             let rule = program.rule(rule_plan.rule);
             writeln!(out, "  {}", rule_text(program, rule)).unwrap();
+            let several = rule_plan.variants.len() > 1;
             for variant in &rule_plan.variants {
-                if rule_plan.variants.len() > 1
-                    && let Some(delta) = variant.delta
-                {
-                    writeln!(
-                        out,
-                        "    variant: new tuples of {}",
+                let title = match variant.delta {
+                    Some(delta) if several => Some(format!(
+                        "variant: new tuples of {}",
+                        literal_text(program, rule, &rule.body[delta])
+                    )),
+                    _ => None,
+                };
+                render_variant(&mut out, program, rule, stratum, variant, title);
+            }
+            if !incremental {
+                continue;
+            }
+            for variant in &rule_plan.upstream {
+                let title = variant.delta.map(|delta| {
+                    format!(
+                        "update: changed tuples of {}",
                         literal_text(program, rule, &rule.body[delta])
                     )
-                    .unwrap();
-                }
-                let indent = if rule_plan.variants.len() > 1 {
-                    "      "
-                } else {
-                    "    "
-                };
-                render_steps(
-                    &mut out,
-                    program,
-                    rule,
-                    stratum,
-                    &rule.body,
-                    &variant.steps,
-                    indent,
-                );
-                let head = atom_like(
-                    program,
-                    rule,
-                    rule.head.rel,
-                    &rule
-                        .head
-                        .args
-                        .iter()
-                        .map(|arg| expr_text(program, rule, arg))
-                        .collect::<Vec<_>>(),
-                );
-                writeln!(out, "{indent}emit {head}").unwrap();
+                });
+                render_variant(&mut out, program, rule, stratum, variant, title);
             }
+            let title = Some("update: re-derive an overdeleted tuple".to_owned());
+            render_variant(&mut out, program, rule, stratum, &rule_plan.rederive, title);
         }
     }
     out
+}
+
+/// One way of evaluating a rule, under `title` (indented) when it has one.
+fn render_variant(
+    out: &mut String,
+    program: &ir::Program,
+    rule: &ir::Rule,
+    stratum: &StratumPlan,
+    variant: &Variant,
+    title: Option<String>,
+) {
+    let indent = match title {
+        Some(title) => {
+            writeln!(out, "    {title}").unwrap();
+            "      "
+        }
+        None => "    ",
+    };
+    render_steps(
+        out,
+        program,
+        rule,
+        stratum,
+        &rule.body,
+        &variant.steps,
+        indent,
+    );
+    let args: Vec<String> = rule
+        .head
+        .args
+        .iter()
+        .map(|arg| expr_text(program, rule, arg))
+        .collect();
+    let head = atom_like(program, rule, rule.head.rel, &args);
+    writeln!(out, "{indent}emit {head}").unwrap();
 }
 
 fn render_steps(
