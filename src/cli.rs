@@ -21,6 +21,7 @@ mod import;
 mod import_csv;
 mod policy;
 mod recall;
+mod repl;
 mod trace;
 
 use crate::diagnostic::{self, Diagnostic};
@@ -122,6 +123,13 @@ enum Command {
     /// Trace objects forward (what was made from them, where it went) or backward (what went into them)
     #[command(subcommand)]
     Trace(trace::TraceCommand),
+    /// The investigation REPL: facts, rules and queries evaluated as you type, with commands
+    ///
+    /// On a terminal: multi-line statements (ending with `.`), history, tab completion, Ctrl-C
+    /// cancels a running evaluation, Ctrl-D quits. With stdin not a terminal it runs the script,
+    /// echoes each statement and its answer, and exits 1 when any statement failed. `:help` in
+    /// the REPL lists its commands.
+    Repl(repl::ReplArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +285,7 @@ pub fn main() -> ExitCode {
         Command::Recall(args) => recall::run(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Trace(command) => trace::run(&command),
+        Command::Repl(args) => repl::run(&args),
     };
     match res {
         Ok(status) => status.into(),
@@ -310,6 +319,7 @@ fn run(args: &RunArgs) -> std::io::Result<Status> {
     let limits = Limits {
         timeout: args.timeout,
         max_tuples: args.max_tuples,
+        cancel: None,
     };
     if let (Some(dir), None) = (&db_dir, &args.facts) {
         return run_session(args, dir, &program, &sources, warnings, output_dir, limits);

@@ -52,6 +52,9 @@ pub enum Code {
     UnknownObject,
     BadDate,
     OutputExists,
+    // REPL (docs/cli.md)
+    ReplUsage,
+    Cancelled,
 }
 
 impl Code {
@@ -90,6 +93,8 @@ impl Code {
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
+        Code::ReplUsage,
+        Code::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,13 +133,17 @@ impl Code {
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",
+            Code::ReplUsage => "repl-usage",
+            Code::Cancelled => "cancelled",
         }
     }
 
     /// The reference that documents this code: the language's, the database's
     /// or the traceability library's (importers, reports).
     pub fn reference(self) -> &'static str {
-        if self >= Code::EpcisSyntax {
+        if self >= Code::ReplUsage {
+            "docs/cli.md"
+        } else if self >= Code::EpcisSyntax {
             "docs/traceability.md"
         } else if self >= Code::DatabaseNotFound {
             "docs/database.md"

@@ -32,6 +32,8 @@ pub struct Limits {
     pub timeout: Option<Duration>,
     /// The most tuples all derived relations together may hold.
     pub max_tuples: Option<u64>,
+    /// Set from elsewhere (the REPL's Ctrl-C) to stop the evaluation.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -40,6 +42,8 @@ pub enum EngineError {
     Timeout { seconds: f64 },
     #[error("evaluation stopped at {tuples} derived tuples, the limit (--max-tuples)")]
     TupleLimit { tuples: u64 },
+    #[error("evaluation cancelled")]
+    Cancelled,
     /// A rule joins on more columns than a stored row holds.
     #[error(
         "relation `{relation}` needs an index of {columns} columns; the engine supports at most {max}"

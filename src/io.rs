@@ -100,6 +100,7 @@ pub fn run(
                 Code::UnsupportedFeature,
                 "split the relation into narrower ones joined on a key",
             ),
+            EngineError::Cancelled => (Code::Cancelled, "the evaluation was interrupted"),
         };
         return Err(vec![
             Diagnostic::error(code, err.to_string()).with_help(help),

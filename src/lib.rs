@@ -21,6 +21,7 @@ pub mod journal;
 pub mod plan;
 pub mod policy_diff;
 pub mod recall_report;
+pub mod repl;
 pub mod rules;
 pub mod source;
 pub mod syntax;

@@ -246,6 +246,7 @@ fn run_case(path: &Path, failures: &mut Vec<String>) -> String {
     let limits = Limits {
         timeout: options.timeout.map(Duration::from_secs_f64),
         max_tuples: options.max_tuples,
+        cancel: None,
     };
 
     let mut doc = String::new();

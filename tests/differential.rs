@@ -26,6 +26,7 @@ fn engine_results(compiled: &Compiled) -> Result<Vec<BTreeSet<Row>>, String> {
     let limits = Limits {
         timeout: None,
         max_tuples: Some(MAX_TUPLES as u64 * 2),
+        cancel: None,
     };
     engine.run(&limits).map_err(|err| err.to_string())?;
     let results = (0..program.relations.len())

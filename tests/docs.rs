@@ -92,6 +92,7 @@ fn run_example(example: &Example, dir: &Path) -> Vec<Diagnostic> {
         limits: Limits {
             timeout: example.timeout.map(Duration::from_secs_f64),
             max_tuples: example.max_tuples,
+            cancel: None,
         },
         db: None,
         read_files: true,

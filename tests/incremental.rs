@@ -41,6 +41,7 @@ fn limits() -> Limits {
     Limits {
         timeout: None,
         max_tuples: Some(MAX_TUPLES as u64 * 2),
+        cancel: None,
     }
 }
 

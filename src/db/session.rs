@@ -344,6 +344,7 @@ fn engine_failure(err: EngineError) -> Failure {
         EngineError::Timeout { .. } => Code::Timeout,
         EngineError::TupleLimit { .. } => Code::TupleLimit,
         EngineError::TooWide { .. } => Code::UnsupportedFeature,
+        EngineError::Cancelled => Code::Cancelled,
     };
     Failure::one(Diagnostic::error(code, err.to_string()))
 }

@@ -413,6 +413,13 @@ fn build_state<R: Row>(cx: Cx<'_>) -> Result<State<R>, EngineError> {
 }
 
 fn check_limits(limits: &Limits, start: Instant, tuples: u64) -> Result<(), EngineError> {
+    if limits
+        .cancel
+        .as_ref()
+        .is_some_and(|cancel| cancel.load(std::sync::atomic::Ordering::Relaxed))
+    {
+        return Err(EngineError::Cancelled);
+    }
     if let Some(timeout) = limits.timeout
         && start.elapsed() > timeout
     {

@@ -945,6 +945,7 @@ fn limits_stop_evaluation_with_an_error() {
     let res = engine.run(&Limits {
         timeout: None,
         max_tuples: Some(100),
+        cancel: None,
     });
     assert!(
         matches!(res, Err(EngineError::TupleLimit { tuples }) if tuples > 100),
@@ -956,6 +957,7 @@ fn limits_stop_evaluation_with_an_error() {
     let res = engine.run(&Limits {
         timeout: Some(Duration::ZERO),
         max_tuples: None,
+        cancel: None,
     });
     assert!(matches!(res, Err(EngineError::Timeout { .. })), "{res:?}");
 
@@ -966,6 +968,7 @@ fn limits_stop_evaluation_with_an_error() {
         .run(&Limits {
             timeout: Some(Duration::from_secs(60)),
             max_tuples: Some(limit),
+            cancel: None,
         })
         .unwrap();
     assert_eq!(engine.len(RelId(1)) as u64, limit);

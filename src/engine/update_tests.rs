@@ -316,6 +316,7 @@ fn an_update_that_stops_on_a_limit_is_recomputed_next_time() {
     let limits = Limits {
         timeout: None,
         max_tuples: Some(4),
+        cancel: None,
     };
     let err = case.engine.update(changes, &limits).unwrap_err();
     assert!(matches!(err, EngineError::TupleLimit { .. }));
