@@ -139,9 +139,7 @@ fn script(repl: &mut Repl) -> std::io::Result<Status> {
 fn unfinished_reply(line: usize) -> Reply {
     Reply::error(
         Code::ParseError,
-        format!(
-            "the statement starting on line {line} is not finished: a statement ends with `.`"
-        ),
+        format!("the statement starting on line {line} is not finished: a statement ends with `.`"),
     )
 }
 
@@ -221,7 +219,9 @@ fn history_path(args: &ReplArgs) -> Option<PathBuf> {
     args.history
         .clone()
         .or_else(|| std::env::var_os("TRACELOG_HISTORY").map(PathBuf::from))
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".tracelog_history")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".tracelog_history"))
+        })
 }
 
 fn interactive_loop(repl: &mut Repl, args: &ReplArgs) -> std::io::Result<Status> {
@@ -290,7 +290,10 @@ impl Repl {
             line,
         };
         if statement.kind == Kind::Language {
-            let reply = self.session.borrow_mut().statement(&statement.text, &origin);
+            let reply = self
+                .session
+                .borrow_mut()
+                .statement(&statement.text, &origin);
             return (reply, Flow::Continue);
         }
         let (name, args) = command::split(&statement.text);
@@ -505,7 +508,9 @@ impl Repl {
             limits
                 .timeout
                 .map_or("none".to_owned(), |t| format!("{} s", t.as_secs_f64())),
-            limits.max_tuples.map_or("none".to_owned(), |n| n.to_string())
+            limits
+                .max_tuples
+                .map_or("none".to_owned(), |n| n.to_string())
         ))
     }
 }

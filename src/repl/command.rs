@@ -223,7 +223,7 @@ pub fn help() -> String {
     let mut text = String::from("commands (`:help CMD` for more):\n");
     for command in COMMANDS {
         let usage = format!(":{} {}", command.name, command.args);
-        text.push_str(&format!("  {:<38} {}\n", usage.trim_end(), command.summary));
+        text.push_str(&format!("  {:<39} {}\n", usage.trim_end(), command.summary));
     }
     text.push_str(
         "statements: facts `a(1).`, rules `r(x) :- a(x).`, `.decl`s, queries `?- r(X).`; a \
@@ -276,6 +276,9 @@ mod tests {
     fn a_command_line_splits_into_name_and_arguments() {
         assert_eq!(split(":load  a b.dl "), ("load", "a b.dl"));
         assert_eq!(split(":quit"), ("quit", ""));
-        assert_eq!(names_starting_with("re"), [":retract", ":relations", ":recall"]);
+        assert_eq!(
+            names_starting_with("re"),
+            [":retract", ":relations", ":recall"]
+        );
     }
 }

@@ -27,20 +27,21 @@ pub fn complete(line: &str, pos: usize, session: &Session) -> (usize, Vec<String
     let args_start = trimmed.find(char::is_whitespace);
     let Some(args_start) = args_start else {
         // The command name itself.
-        return (start, command::names_starting_with(word.trim_start_matches(':')));
+        return (
+            start,
+            command::names_starting_with(word.trim_start_matches(':')),
+        );
     };
     let (name, _) = command::split(trimmed);
     let Some(command) = command::find(name) else {
         return (start, Vec::new());
     };
-    let n_args_before = trimmed[args_start..].split_whitespace().count()
-        - usize::from(!word.is_empty());
+    let n_args_before =
+        trimmed[args_start..].split_whitespace().count() - usize::from(!word.is_empty());
     let candidates = match command.completion {
         Completion::Nothing => Vec::new(),
         Completion::Path => paths(word),
-        Completion::Relation if n_args_before == 0 => {
-            starting_with(session.relation_names(), word)
-        }
+        Completion::Relation if n_args_before == 0 => starting_with(session.relation_names(), word),
         // `:export REL FILE`: the second argument is a file.
         Completion::Relation if command.name == "export" => paths(word),
         Completion::Relation => Vec::new(),
@@ -49,10 +50,9 @@ pub fn complete(line: &str, pos: usize, session: &Session) -> (usize, Vec<String
             .into_iter()
             .map(|name| name.trim_start_matches(':').to_owned())
             .collect(),
-        Completion::Words(words) if n_args_before == 0 => starting_with(
-            words.iter().map(|word| (*word).to_owned()).collect(),
-            word,
-        ),
+        Completion::Words(words) if n_args_before == 0 => {
+            starting_with(words.iter().map(|word| (*word).to_owned()).collect(), word)
+        }
         // `:trace forward ID...`: identifiers after the direction.
         Completion::Words(_) if command.name == "trace" => {
             session.symbols_starting_with(word, MAX_IDENTIFIERS)
@@ -75,7 +75,11 @@ fn paths(word: &str) -> Vec<String> {
         Some(idx) => (&word[..=idx], &word[idx + 1..]),
         None => ("", word),
     };
-    let listed = if dir.is_empty() { Path::new(".") } else { Path::new(dir) };
+    let listed = if dir.is_empty() {
+        Path::new(".")
+    } else {
+        Path::new(dir)
+    };
     let Ok(entries) = std::fs::read_dir(listed) else {
         return Vec::new();
     };
@@ -144,6 +148,9 @@ mod tests {
         let (start, found) = complete(":load src/repl/comp", 19, &session());
         assert_eq!(start, 6);
         assert_eq!(found, ["src/repl/complete.rs"]);
-        assert_eq!(candidates(":export shipped src/repl/ou"), ["src/repl/output.rs"]);
+        assert_eq!(
+            candidates(":export shipped src/repl/ou"),
+            ["src/repl/output.rs"]
+        );
     }
 }

@@ -179,7 +179,10 @@ mod tests {
         assert!(!is_complete("a(1)"));
         assert!(!is_complete("r(x) :-\n  s(x),\n  t(x)"));
         assert!(is_complete("r(x) :-\n  s(x),\n  t(x)."));
-        assert_eq!(texts("a(1). b(2).\n?- a(X).").0, ["a(1).", "b(2).", "?- a(X)."]);
+        assert_eq!(
+            texts("a(1). b(2).\n?- a(X).").0,
+            ["a(1).", "b(2).", "?- a(X)."]
+        );
     }
 
     #[test]

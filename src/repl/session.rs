@@ -169,7 +169,18 @@ impl Session {
         for path in files {
             units.push(file_unit(path)?);
         }
-        let checked = check_units(&units).map_err(|(sources, diags)| Reply::failure(&sources, &diags))?;
+        if db.is_some() && files.is_empty() {
+            // The database's facts are typed by the program: with no rule
+            // file, the shipped schema makes the traceability relations visible.
+            units.push(Unit {
+                name: "<schema>".to_owned(),
+                path: None,
+                text: ".include \"schema.dl\"\n".to_owned(),
+                kind: UnitKind::File,
+            });
+        }
+        let checked =
+            check_units(&units).map_err(|(sources, diags)| Reply::failure(&sources, &diags))?;
         let mut session = Session {
             units,
             facts: Vec::new(),
@@ -323,7 +334,11 @@ impl Session {
             return self.undo_update(changes, &diagnostics);
         }
         Reply {
-            out: format!("retracted {} fact{}\n", removed.len(), plural(removed.len())),
+            out: format!(
+                "retracted {} fact{}\n",
+                removed.len(),
+                plural(removed.len())
+            ),
             elapsed: Some(started.elapsed()),
             ..Reply::default()
         }
@@ -436,7 +451,12 @@ impl Session {
         let mut table = output::markdown_table();
         table.set_header(["relation", "columns", "tuples", "kind"]);
         for (name, columns, size, kind) in &rows {
-            table.add_row([name.clone(), columns.clone(), size.to_string(), (*kind).to_owned()]);
+            table.add_row([
+                name.clone(),
+                columns.clone(),
+                size.to_string(),
+                (*kind).to_owned(),
+            ]);
         }
         format!("{} relations\n{table}\n", rows.len())
     }
@@ -538,7 +558,10 @@ impl Session {
             "{n} rule file{}{}\n{table}\n",
             plural(n),
             if typed > 0 {
-                format!(", and {typed} statement{} typed at the prompt", plural(typed))
+                format!(
+                    ", and {typed} statement{} typed at the prompt",
+                    plural(typed)
+                )
             } else {
                 String::new()
             }
@@ -558,7 +581,16 @@ impl Session {
             Err(failure) => return Reply::failure(&failure.sources, &failure.diagnostics),
         };
         let mut table = output::markdown_table();
-        table.set_header(["seq", "recorded at", "by", "channel", "source", "+", "-", "reason"]);
+        table.set_header([
+            "seq",
+            "recorded at",
+            "by",
+            "channel",
+            "source",
+            "+",
+            "-",
+            "reason",
+        ]);
         for entry in &loaded.state.log {
             table.add_row([
                 entry.seq.to_string(),
@@ -664,6 +696,29 @@ impl Session {
             .zip(&self.units)
             .map(|(id, unit)| (*id, unit.kind))
             .collect()
+    }
+
+    /// Drops the "relation `r` has no facts, rules or input" warnings of the
+    /// relations filled otherwise: by session facts, and with a database every
+    /// declared relation (and `tx`), as `tracelog run --db` does.
+    fn drop_filled_warnings(&self, checked: &mut Checked) {
+        let program = &checked.program;
+        checked.warnings.retain(|warning| {
+            let filled = warning.code == Code::UnknownRelation
+                && warning
+                    .message
+                    .strip_prefix("relation `")
+                    .and_then(|rest| rest.split_once("` has no facts"))
+                    .is_some_and(|(name, _)| {
+                        self.facts.iter().any(|fact| fact.rel == name)
+                            || (self.db.is_some()
+                                && (name == crate::db::eval::TX_RELATION
+                                    || program
+                                        .relation_by_name(name)
+                                        .is_some_and(|rel| program.relation(rel).decl.is_some())))
+                    });
+            !filled
+        });
     }
 
     /// The files of the units that only give facts their relations.
@@ -778,9 +833,13 @@ impl Session {
             .collect();
         let mut reply = Reply::failure(&SourceMap::default(), diagnostics);
         if let Err(more) = self.backend.update(inverse, &Limits::default()) {
-            reply.err.push_str(&diagnostic::render(&SourceMap::default(), &more));
+            reply
+                .err
+                .push_str(&diagnostic::render(&SourceMap::default(), &more));
         }
-        reply.err.push_str("the session is as it was before the statement\n");
+        reply
+            .err
+            .push_str("the session is as it was before the statement\n");
         reply
     }
 
@@ -815,9 +874,10 @@ impl Session {
     }
 
     /// Evaluates a checked program and, when that succeeds, makes it the session's.
-    fn adopt(&mut self, checked: Checked) -> Reply {
+    fn adopt(&mut self, mut checked: Checked) -> Reply {
         let started = Instant::now();
         let mut reply = Reply::default();
+        self.drop_filled_warnings(&mut checked);
         if !checked.warnings.is_empty() {
             reply.err = diagnostic::render(&checked.sources, &checked.warnings);
         }
@@ -897,7 +957,13 @@ impl Session {
             .file(root)
             .text
             .char_indices()
-            .map(|(idx, c)| if range.contains(&idx) || c == '\n' { c } else { ' ' })
+            .map(|(idx, c)| {
+                if range.contains(&idx) || c == '\n' {
+                    c
+                } else {
+                    ' '
+                }
+            })
             .collect();
         // A column of kind `any` cannot be declared: evaluate the whole
         // program with the query instead.
@@ -910,7 +976,14 @@ impl Session {
                 .columns
                 .iter()
                 .enumerate()
-                .map(|(idx, column)| format!("c{idx}: {}", column.ty.name()))
+                .map(|(idx, column)| {
+                    // Undeclared relations' columns are `_0`, `_1`, ...: not names a `.decl` takes.
+                    if column.name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                        format!("{}: {}", column.name, column.ty.name())
+                    } else {
+                        format!("c{idx}: {}", column.ty.name())
+                    }
+                })
                 .collect();
             // `.input` marks it as given (no "empty relation" warning); its
             // rows are copied below, no file is read.
@@ -928,7 +1001,8 @@ impl Session {
         let (decl_ast, mut diagnostics) = syntax::parse(&sources, decls);
         let (query_ast, more) = syntax::parse(&sources, file);
         diagnostics.extend(more);
-        let (program, more) = crate::check::check(&sources, &[(decls, decl_ast), (file, query_ast)]);
+        let (program, more) =
+            crate::check::check(&sources, &[(decls, decl_ast), (file, query_ast)]);
         diagnostics.extend(more);
         if diagnostic::has_errors(&diagnostics) {
             return Reply::failure(&sources, &diagnostics);
@@ -960,7 +1034,12 @@ impl Session {
         *engine.values_mut() = std::mem::take(self.backend.values_mut());
         let result = engine.run(&self.limits);
         let answer = result.map(|()| {
-            render_answer(&engine, &program, info.rel, &output::query_text(&sources, info.origin))
+            render_answer(
+                &engine,
+                &program,
+                info.rel,
+                &output::query_text(&sources, info.origin),
+            )
         });
         *self.backend.values_mut() = std::mem::take(engine.values_mut());
         let mut reply = match answer {
@@ -1241,7 +1320,10 @@ fn changes_for(
                 None => {
                     return Err(vec![Diagnostic::error(
                         Code::TypeMismatch,
-                        format!("a value of `{}` does not fit column `{}`", fact.rel, column.name),
+                        format!(
+                            "a value of `{}` does not fit column `{}`",
+                            fact.rel, column.name
+                        ),
                     )]);
                 }
             }
@@ -1271,7 +1353,13 @@ fn engine_diagnostic(err: &EngineError) -> Diagnostic {
         EngineError::TooWide { .. } => Code::UnsupportedFeature,
         EngineError::Cancelled => Code::Cancelled,
     };
-    Diagnostic::error(code, err.to_string())
+    let help = match err {
+        EngineError::Timeout { .. } => "allow more time with `:set timeout SECONDS` (or `none`)",
+        EngineError::TupleLimit { .. } => "allow more tuples with `:set max-tuples N` (or `none`)",
+        EngineError::TooWide { .. } => "split the relation into narrower ones joined on a key",
+        EngineError::Cancelled => "Ctrl-C stopped it; the statement had no effect",
+    };
+    Diagnostic::error(code, err.to_string()).with_help(help)
 }
 
 /// A program file as a unit; a file that cannot be read is `input-not-found`.
@@ -1306,8 +1394,7 @@ fn check_units(units: &[Unit]) -> Result<Checked, (SourceMap, Vec<Diagnostic>)> 
     for unit in units {
         let root = sources.add(unit.name.clone(), unit.path.clone(), unit.text.clone());
         roots.push(root);
-        let (parsed, found) =
-            syntax::parse_with_library(&mut sources, root, crate::rules::SHIPPED);
+        let (parsed, found) = syntax::parse_with_library(&mut sources, root, crate::rules::SHIPPED);
         diagnostics.extend(found);
         for (id, program) in parsed {
             if id != root {

@@ -1,0 +1,89 @@
+//! Transcript tests of `tracelog repl` without a terminal: each
+//! tests/fixtures/repl/*.txt is piped into the binary as a script (run in
+//! that directory) and the exit code with the merged stdout and stderr is
+//! an insta snapshot. Leading comment lines set the case up:
+//! `// args: ...` are the command line arguments after `repl`, and
+//! `// import: FILE` imports an EPCIS document into a fresh database first.
+//! `$DB` (that database) and `$TMP` (a scratch directory) are replaced in the
+//! arguments and the script, and shown as `[DB]` and `[TMP]`.
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn tracelog(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tracelog"));
+    cmd.current_dir(dir)
+        .env_remove("TRACELOG_DB")
+        .env("TRACELOG_USER", "qa")
+        .env("HOME", dir.join("no-home"));
+    cmd
+}
+
+fn pragma<'a>(script: &'a str, key: &str) -> Vec<&'a str> {
+    script
+        .lines()
+        .take_while(|line| line.starts_with("//"))
+        .filter_map(|line| line.strip_prefix("//")?.trim().strip_prefix(key))
+        .map(str::trim)
+        .collect()
+}
+
+fn run_transcript(path: &Path) -> String {
+    let dir = path.parent().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let scratch = tmp.path().join("tmp");
+    std::fs::create_dir(&scratch).unwrap();
+    let expand = |text: &str| {
+        text.replace("$DB", db.to_str().unwrap())
+            .replace("$TMP", scratch.to_str().unwrap())
+    };
+    let script = expand(&std::fs::read_to_string(path).unwrap());
+    for document in pragma(&script, "import:") {
+        let status = tracelog(dir)
+            .args(["import", "epcis", document, "--db"])
+            .arg(&db)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "importing {document}");
+    }
+    let args: Vec<String> = pragma(&script, "args:")
+        .iter()
+        .flat_map(|line| line.split_whitespace().map(str::to_owned))
+        .collect();
+    let out_path = tmp.path().join("out.txt");
+    let out = File::create(&out_path).unwrap();
+    let script_path = tmp.path().join("script.txt");
+    std::fs::write(&script_path, &script).unwrap();
+    let status = tracelog(dir)
+        .arg("repl")
+        .args(&args)
+        .stdin(File::open(&script_path).unwrap())
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .status()
+        .unwrap();
+    let output = std::fs::read_to_string(&out_path).unwrap();
+    format!("exit: {}\n{}", status.code().unwrap_or(-1), output)
+        .replace(scratch.to_str().unwrap(), "[TMP]")
+        .replace(db.to_str().unwrap(), "[DB]")
+}
+
+#[test]
+fn repl() {
+    insta::glob!("fixtures/repl/*.txt", |path| {
+        let transcript = run_transcript(path);
+        insta::with_settings!({
+            omit_expression => true,
+            prepend_module_to_snapshot => false,
+            filters => vec![
+                (r"[0-9a-f]{64}", "[SHA256]"),
+                (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", "[TIME]"),
+            ],
+        }, {
+            insta::assert_snapshot!(transcript);
+        });
+    });
+}
