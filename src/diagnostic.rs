@@ -138,8 +138,8 @@ impl Code {
         }
     }
 
-    /// The reference that documents this code: the language's, the database's
-    /// or the traceability library's (importers, reports).
+    /// The reference that documents this code: the language's, the database's,
+    /// the traceability library's (importers, reports) or the command line's (REPL).
     pub fn reference(self) -> &'static str {
         if self >= Code::ReplUsage {
             "docs/cli.md"

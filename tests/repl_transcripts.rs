@@ -87,3 +87,46 @@ fn repl() {
         });
     });
 }
+
+/// `:recall` writes the report as `tracelog recall` does (its summary
+/// depends on whether Graphviz is installed, so it is not a snapshot).
+#[test]
+fn recall_writes_the_report_of_the_session_database() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repl");
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let status = tracelog(&dir)
+        .args(["import", "epcis", "../trace/chain.jsonld", "--db"])
+        .arg(&db)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tmp.path().join("report");
+    let mut child = tracelog(&dir)
+        .args(["repl", "--db"])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = format!(
+        ":recall urn:epc:class:lgtin:9521141.001234.LOT-A --out {}\n:recall nothing-known --out {}\n",
+        out.display(),
+        tmp.path().join("other").display()
+    );
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), script.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("recall of urn:epc:class:lgtin:9521141.001234.LOT-A"),
+        "{stdout}"
+    );
+    assert!(out.join("report.json").is_file(), "{stdout}{stderr}");
+    // The second recall names nothing known: the script fails.
+    assert!(stderr.contains("unknown-object"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -1444,3 +1444,153 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     row[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            name: "<test>".into(),
+            line: 1,
+        }
+    }
+
+    fn session(statements: &[&str]) -> Session {
+        let mut session = Session::open(None, &[], Limits::default()).unwrap();
+        for statement in statements {
+            let reply = session.statement(statement, &origin());
+            assert!(!reply.failed, "{statement}: {}", reply.err);
+        }
+        session
+    }
+
+    /// Every visible relation as sorted text rows.
+    fn contents(session: &Session) -> Vec<(String, Vec<String>)> {
+        let engine = session.engine();
+        let mut all: Vec<(String, Vec<String>)> = visible(session.program())
+            .map(|(rel, relation)| {
+                let mut rows: Vec<String> = engine
+                    .rows(rel)
+                    .map(|row| {
+                        let mut text = String::new();
+                        for (value, column) in row.iter().zip(&relation.columns) {
+                            engine.values().write(&mut text, column.ty, *value);
+                            text.push(',');
+                        }
+                        text
+                    })
+                    .collect();
+                rows.sort();
+                (relation.name.clone(), rows)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    const RULES: &[&str] = &[
+        "edge(0, 1).",
+        "path(x, y) :- edge(x, y).",
+        "path(x, z) :- path(x, y), edge(y, z).",
+        "node(x) :- edge(x, _). node(y) :- edge(_, y).",
+        "unreached(x) :- node(x), !path(0, x).",
+        "out(x, n) :- node(x), n = count : { edge(x, _) }.",
+    ];
+
+    #[test]
+    fn incremental_facts_give_what_a_fresh_session_computes() {
+        let mut live = session(RULES);
+        let mut facts: Vec<(u64, u64)> = vec![(0, 1)];
+        let mut seed = 7u64;
+        for _ in 0..40 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let (a, b) = ((seed >> 33) % 6, (seed >> 40) % 6);
+            let fact = format!("edge({a}, {b}).");
+            let reply = if facts.contains(&(a, b)) && (a, b) != (0, 1) {
+                facts.retain(|f| *f != (a, b));
+                live.retract(&fact, &origin())
+            } else if !facts.contains(&(a, b)) {
+                facts.push((a, b));
+                live.statement(&fact, &origin())
+            } else {
+                continue;
+            };
+            assert!(!reply.failed, "{fact}: {}", reply.err);
+            let mut fresh = session(RULES);
+            for (a, b) in &facts {
+                fresh.statement(&format!("edge({a}, {b})."), &origin());
+            }
+            assert_eq!(contents(&live), contents(&fresh), "after {fact}");
+        }
+    }
+
+    #[test]
+    fn a_cancelled_query_leaves_the_session_as_it_was() {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut live = session(RULES);
+        live.statement("lot(\"L-1\").", &origin());
+        live.limits.cancel = Some(cancel.clone());
+        cancel.store(true, Ordering::Relaxed);
+        let reply = live.statement("?- path(0, X), lot(L).", &origin());
+        assert!(
+            reply.failed && reply.err.contains("cancelled"),
+            "{}",
+            reply.err
+        );
+        let reply = live.statement("edge(1, 2).", &origin());
+        assert!(
+            reply.failed && reply.err.contains("cancelled"),
+            "{}",
+            reply.err
+        );
+        cancel.store(false, Ordering::Relaxed);
+        // The value store came back (symbols still readable), the fact was not added.
+        let reply = live.statement("?- path(0, X), lot(L).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        assert!(
+            reply.out.contains("(1 row)") && reply.out.contains("L-1"),
+            "{}",
+            reply.out
+        );
+    }
+
+    #[test]
+    fn a_statement_stopped_by_a_limit_changes_nothing() {
+        let mut live = session(RULES);
+        let before = contents(&live);
+        live.limits.max_tuples = Some(3);
+        let reply = live.statement("edge(1, 2). edge(2, 3). edge(3, 4).", &origin());
+        assert!(
+            reply.failed && reply.err.contains("tuple-limit"),
+            "{}",
+            reply.err
+        );
+        let reply = live.statement("big(x, y) :- path(x, _), path(y, _).", &origin());
+        assert!(
+            reply.failed && reply.err.contains("tuple-limit"),
+            "{}",
+            reply.err
+        );
+        live.limits.max_tuples = None;
+        assert_eq!(contents(&live), before);
+        assert!(live.rules(Some("big")).failed);
+    }
+
+    #[test]
+    fn queries_of_any_columns_evaluate_the_whole_program() {
+        let mut live = session(&["mixed(1).", "mixed(\"x\").", "pair(x, x) :- mixed(x)."]);
+        let reply = live.statement("?- pair(X, Y), X != 1.", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        assert!(
+            reply.out.contains("(1 row)") && reply.out.contains("| x | x |"),
+            "{}",
+            reply.out
+        );
+    }
+}
