@@ -554,7 +554,8 @@ fn unknown_command(name: &str) -> Reply {
         Code::ReplUsage,
         format!("there is no command `:{name}`; `:help` lists the commands"),
     );
-    let similar = command::names_starting_with(&name[..name.len().min(2)]);
+    let start: String = name.chars().take(2).collect();
+    let similar = command::names_starting_with(&start);
     if !similar.is_empty() && !name.is_empty() {
         reply.err = reply.err.replace(
             "`:help` lists the commands",

@@ -16,8 +16,10 @@ pub fn complete(line: &str, pos: usize, session: &Session) -> (usize, Vec<String
     let pos = pos.min(line.len());
     let before = &line[..floor_char_boundary(line, pos)];
     let start = before
-        .rfind(|c: char| c.is_whitespace() || "(),;!".contains(c))
-        .map_or(0, |idx| idx + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace() || "(),;!".contains(*c))
+        .map_or(0, |(idx, c)| idx + c.len_utf8());
     let word = &before[start..];
     let trimmed = before.trim_start();
     if !trimmed.starts_with(':') {
@@ -152,5 +154,16 @@ mod tests {
             candidates(":export shipped src/repl/ou"),
             ["src/repl/output.rs"]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any line and cursor position: no panic.
+        #[test]
+        fn any_line_completes_without_panic(line in "[:a-z \u{3000}é(),.\"/!-]{0,24}", pos in 0usize..40) {
+            let session = session();
+            let _ = complete(&line, pos, &session);
+        }
     }
 }

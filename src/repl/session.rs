@@ -103,7 +103,7 @@ struct SessionFact {
 
 /// The evaluated relations.
 enum Backend {
-    Memory(Engine),
+    Memory(Box<Engine>),
     Db(Box<db_session::Session>),
 }
 
@@ -186,7 +186,7 @@ impl Session {
             facts: Vec::new(),
             sources: SourceMap::default(),
             program: ir::Program::default(),
-            backend: Backend::Memory(Engine::new(&ir::Program::default())),
+            backend: Backend::Memory(Box::new(Engine::new(&ir::Program::default()))),
             roots: Vec::new(),
             used: Vec::new(),
             db,
@@ -911,7 +911,7 @@ impl Session {
                 engine
                     .run(&self.limits)
                     .map_err(|err| vec![engine_diagnostic(&err)])?;
-                Backend::Memory(engine)
+                Backend::Memory(Box::new(engine))
             }
             Some(dir) => {
                 let texts: Vec<&str> = checked
@@ -1580,6 +1580,20 @@ mod tests {
         live.limits.max_tuples = None;
         assert_eq!(contents(&live), before);
         assert!(live.rules(Some("big")).failed);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Any text as a statement, `:add` and `:retract`: a reply, never a panic.
+        #[test]
+        fn any_text_gets_a_reply(text in "[a-z0-9 (),.:\"!?=<_-]{0,30}") {
+            let mut live = session(&["edge(0, 1).", "path(x, y) :- edge(x, y)."]);
+            let _ = live.statement(&text, &origin());
+            let _ = live.add(&text, &origin());
+            let _ = live.retract(&text, &origin());
+            let _ = live.statement("?- path(X, Y).", &origin());
+        }
     }
 
     #[test]
