@@ -330,7 +330,7 @@ mod tests {
             ]),
             retract: Default::default(),
         };
-        state.apply(1, "1".repeat(64), &payload);
+        state.apply(1, "1".repeat(64), payload);
         state
     }
 
