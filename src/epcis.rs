@@ -598,7 +598,13 @@ impl Importer {
             force: false,
             sources: SourceMap::default(),
         };
-        let recorded = self.writer.commit(draft)?;
+        // The events are not needed any more: they are freed on another core
+        // while the transaction is written (joined before this returns).
+        let writer = &mut self.writer;
+        let recorded = std::thread::scope(|scope| {
+            scope.spawn(move || drop(events));
+            writer.commit(draft)
+        })?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);
         Ok(report)

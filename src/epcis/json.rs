@@ -84,19 +84,72 @@ pub fn read_document(
     text: &str,
     prefixes: &CompanyPrefixes,
 ) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
-    let doc = parse(text)?;
-    let vocabularies = master::from_json(doc.header.as_ref());
-    let mut reader = Reader {
-        prefixes,
-        namespaces: &doc.namespaces,
+    let Document {
+        events: values,
+        base,
+        namespaces,
+        header,
+    } = parse(text)?;
+    let vocabularies = master::from_json(header.as_ref());
+    // Events are read independently, so a large list is split into one
+    // contiguous chunk per core; each worker also frees its chunk's JSON
+    // values. Chunks are joined in order, so the events and the first error
+    // are those a sequential read gives.
+    let read_chunk = |start: usize, chunk: Vec<Value>| -> Result<Vec<Event>, ReadError> {
+        let mut reader = Reader {
+            prefixes,
+            namespaces: &namespaces,
+        };
+        let mut events = Vec::with_capacity(chunk.len());
+        for (i, value) in chunk.into_iter().enumerate() {
+            events.push(reader.event(&value, &format!("{base}/{}", start + i))?);
+        }
+        Ok(events)
     };
-    doc.events
-        .iter()
-        .enumerate()
-        .map(|(i, event)| reader.event(event, &format!("{}/{i}", doc.base)))
-        .collect::<Result<Vec<_>, _>>()
-        .map(|events| (events, vocabularies))
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(1 + values.len() / EVENTS_PER_WORKER);
+    if workers <= 1 {
+        return read_chunk(0, values).map(|events| (events, vocabularies));
+    }
+    let chunk_len = values.len().div_ceil(workers);
+    let mut chunks = Vec::with_capacity(workers);
+    let mut rest = values;
+    while rest.len() > chunk_len {
+        let tail = rest.split_off(chunk_len);
+        chunks.push(std::mem::replace(&mut rest, tail));
+    }
+    chunks.push(rest);
+    let read_chunk = &read_chunk;
+    let parts: Vec<Result<Vec<Event>, ReadError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(n, chunk)| scope.spawn(move || read_chunk(n * chunk_len, chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut events = Vec::new();
+    for part in parts {
+        let part = part?;
+        if events.is_empty() {
+            events = part;
+        } else {
+            events.extend(part);
+        }
+    }
+    Ok((events, vocabularies))
 }
+
+/// Fewer events than this are read on one thread.
+const EVENTS_PER_WORKER: usize = 4096;
 
 /// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML
 /// reader builds such values); `pointer` names it in errors, `namespaces`
