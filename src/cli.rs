@@ -16,9 +16,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod database;
+mod demo;
 mod import;
 mod import_csv;
 mod policy;
+mod recall;
+mod trace;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::driver;
@@ -55,6 +58,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the bundled recall scenario end to end: import it, recall the contaminated lot, report
+    ///
+    /// Writes the food-plant scenario of examples/demo (2,036 EPCIS events and plant data) into a
+    /// new directory, imports it into a fresh database there, runs the recall for the contaminated
+    /// spinach lot, prints the scope and says where the report and the genealogy picture are.
+    Demo(demo::DemoArgs),
     /// Check a program, load its inputs, evaluate it and write its outputs
     ///
     /// Reads every `.input` relation from the input directory (`r.facts`, tab-separated without a
@@ -103,6 +112,16 @@ enum Command {
     /// Import documents into the database (created when missing), one transaction per file
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// The recall report of suspect objects: scope, consignees, inventory to hold, FSMA 204 records
+    ///
+    /// Writes report.md, report.json, CSV tables, fsma204.csv (the FSMA 204 electronic sortable
+    /// spreadsheet), genealogy.dot and, when Graphviz's `dot` is installed, genealogy.svg into
+    /// --out, all at once. Every report names the rule files (policy, version, SHA-256) and the
+    /// journal head it was computed on.
+    Recall(recall::RecallArgs),
+    /// Trace objects forward (what was made from them, where it went) or backward (what went into them)
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +270,9 @@ pub fn main() -> ExitCode {
         Command::Policy(command) => policy::run(&command),
         Command::Db(DbCommand::Snapshot(args)) => database::snapshot(&args),
         Command::Import(command) => import::run(&command),
+        Command::Recall(args) => recall::run(&args),
+        Command::Demo(args) => demo::demo(&args),
+        Command::Trace(command) => trace::run(&command),
     };
     match res {
         Ok(status) => status.into(),

@@ -335,6 +335,13 @@ pub struct Recorded {
 /// quarter of the live facts if more, was appended since the last one.
 pub const SNAPSHOT_AFTER_WORK: usize = 100_000;
 
+/// Whether a writer that appended `work` since its last snapshot, over a
+/// database of `n_facts` live facts, writes one now: snapshots then cost a
+/// bounded fraction of the writes, however large the database grows.
+fn snapshot_due(work: usize, n_facts: usize) -> bool {
+    work >= SNAPSHOT_AFTER_WORK.max(n_facts / 4)
+}
+
 /// Snapshots kept (newest first); older ones are caches no longer needed.
 pub const SNAPSHOTS_KEPT: usize = 2;
 
@@ -583,8 +590,11 @@ impl Writer {
         self.work += 1 + n_asserted + n_retracted;
         // The transaction is durable; a snapshot is only a cache of it, so
         // failing to write one loses nothing (the next open replays instead).
-        if self.work >= SNAPSHOT_AFTER_WORK && snapshot::write(&self.dir, &self.state).is_ok() {
+        if snapshot_due(self.work, self.state.n_facts())
+            && snapshot::write(&self.dir, &self.state).is_ok()
+        {
             self.work = 0;
+            snapshot::prune(&self.dir, SNAPSHOTS_KEPT);
         }
         Ok(Recorded {
             head: Some(head_ref(&head)),
@@ -667,5 +677,20 @@ pub fn parse_fact(text: &str) -> Result<Fact, Failure> {
                 "give exactly one fact, such as 'consumed(\"L-1\", \"B-7\")'; this gives {n_facts}"
             ),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod snapshot_policy_tests {
+    use super::snapshot_due;
+
+    #[test]
+    fn snapshots_follow_the_larger_of_the_floor_and_a_quarter_of_the_database() {
+        assert!(!snapshot_due(99_999, 0));
+        assert!(snapshot_due(100_000, 0));
+        assert!(snapshot_due(100_000, 400_000));
+        // At 10^6 live facts a quarter (250,000) applies, not the floor.
+        assert!(!snapshot_due(200_000, 1_000_000));
+        assert!(snapshot_due(250_000, 1_000_000));
     }
 }

@@ -48,6 +48,10 @@ pub enum Code {
     EpcisSyntax,
     EpcisInvalid,
     EpcisBadValue,
+    // Reports (docs/traceability.md).
+    UnknownObject,
+    BadDate,
+    OutputExists,
 }
 
 impl Code {
@@ -83,6 +87,9 @@ impl Code {
         Code::EpcisSyntax,
         Code::EpcisInvalid,
         Code::EpcisBadValue,
+        Code::UnknownObject,
+        Code::BadDate,
+        Code::OutputExists,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,11 +125,14 @@ impl Code {
             Code::EpcisSyntax => "epcis-syntax",
             Code::EpcisInvalid => "epcis-invalid",
             Code::EpcisBadValue => "epcis-bad-value",
+            Code::UnknownObject => "unknown-object",
+            Code::BadDate => "bad-date",
+            Code::OutputExists => "output-exists",
         }
     }
 
     /// The reference that documents this code: the language's, the database's
-    /// or the traceability library's (importers).
+    /// or the traceability library's (importers, reports).
     pub fn reference(self) -> &'static str {
         if self >= Code::EpcisSyntax {
             "docs/traceability.md"

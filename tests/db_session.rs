@@ -241,3 +241,32 @@ fn a_damaged_or_foreign_image_is_ignored() {
     assert_eq!(opened, Opened::Evaluated);
     assert_eq!(contents(&other), fresh(&dir, AsOf::Head));
 }
+
+#[test]
+fn automatic_snapshots_keep_only_the_newest_two() {
+    // Three transactions of 100,000 facts each: each one is due a snapshot
+    // (the floor, as a quarter of the database stays below it), and only
+    // the two newest stay.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    db::init(&dir).unwrap();
+    let mut writer = Writer::open(&dir, Duration::from_secs(1)).unwrap();
+    for tx in 0..3 {
+        let assert = (0..100_000)
+            .map(|i| fact("consumed", &[&format!("L{tx}-{i}"), "B"]))
+            .collect();
+        writer
+            .commit(draft(assert, Vec::new()))
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    }
+    let mut snapshots: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("state-"))
+        .collect();
+    snapshots.sort();
+    assert_eq!(
+        snapshots,
+        ["state-000000000002.snap", "state-000000000003.snap"]
+    );
+}

@@ -124,7 +124,7 @@ pub struct HistoryArgs {
 }
 
 /// Reports a database failure; I/O errors on the journal exit 2, the rest 1.
-fn report(failure: &Failure, json: bool) -> std::io::Result<Status> {
+pub(super) fn report(failure: &Failure, json: bool) -> std::io::Result<Status> {
     eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
     if json {
         print_stdout(&io::json::render_errors(

@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Status, eprint_diagnostics, print_stdout};
+use super::{Status, print_stdout};
 use crate::db;
-use crate::diagnostic::Code;
 use crate::epcis::Importer;
 
 #[derive(Debug, Subcommand)]
@@ -42,25 +41,12 @@ pub struct EpcisArgs {
 }
 
 /// How long a writer waits for the lock: `TRACELOG_LOCK_WAIT` seconds, else 10.
-fn lock_wait() -> std::time::Duration {
+pub(super) fn lock_wait() -> std::time::Duration {
     std::env::var("TRACELOG_LOCK_WAIT")
         .ok()
         .and_then(|secs| secs.parse::<f64>().ok())
         .filter(|secs| (0.0..1e6).contains(secs))
         .map_or(db::LOCK_WAIT, std::time::Duration::from_secs_f64)
-}
-
-fn failed(failure: &db::Failure) -> std::io::Result<Status> {
-    eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
-    let io_error = failure
-        .diagnostics
-        .iter()
-        .any(|diagnostic| diagnostic.code == Code::JournalIo);
-    Ok(if io_error {
-        Status::Error
-    } else {
-        Status::Failed
-    })
 }
 
 pub fn run(command: &ImportCommand) -> std::io::Result<Status> {
@@ -75,7 +61,7 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
     let principal = db::principal(args.principal.as_deref());
     let mut importer = match Importer::open(&dir, lock_wait()) {
         Ok(importer) => importer,
-        Err(failure) => return failed(&failure),
+        Err(failure) => return super::database::report(&failure, false),
     };
     if importer.created {
         print_stdout(&format!("created database {}\n", dir.display()))?;
@@ -124,7 +110,7 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
     }
     print_stdout(&text)?;
     if let Some(failure) = failure {
-        return failed(&failure);
+        return super::database::report(&failure, false);
     }
     print_stdout(&format!(
         "imported {} files into {}: {events} events, {duplicates} already recorded, {new_tx} transactions; journal head {}\n",

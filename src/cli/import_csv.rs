@@ -7,9 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Status, eprint_diagnostics, print_stdout};
+use super::{Status, print_stdout};
 use crate::db;
-use crate::diagnostic::Code;
 use crate::import::plant::{self, Format, Options};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -100,18 +99,7 @@ pub fn csv(args: &CsvArgs) -> std::io::Result<Status> {
             print_stdout(&text)?;
             Ok(Status::Ok)
         }
-        Err(failure) => {
-            eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
-            let io_error = failure
-                .diagnostics
-                .iter()
-                .any(|diagnostic| diagnostic.code == Code::JournalIo);
-            Ok(if io_error {
-                Status::Error
-            } else {
-                Status::Failed
-            })
-        }
+        Err(failure) => super::database::report(&failure, false),
     }
 }
 
