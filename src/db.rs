@@ -582,9 +582,10 @@ impl Writer {
         };
         let n_asserted = payload.n_asserted();
         let n_retracted = payload.n_retracted();
+        // The journal keeps the encoded payload it is given (no copy).
         let head = self
             .journal
-            .append(RecordKind::Transaction, &payload.encode())?;
+            .append_owned(RecordKind::Transaction, payload.encode())?;
         self.state
             .apply(head.seq, journal::hex(&head.hash), payload);
         self.work += 1 + n_asserted + n_retracted;

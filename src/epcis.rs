@@ -598,13 +598,9 @@ impl Importer {
             force: false,
             sources: SourceMap::default(),
         };
-        // The events are not needed any more: they are freed on another core
-        // while the transaction is written (joined before this returns).
-        let writer = &mut self.writer;
-        let recorded = std::thread::scope(|scope| {
-            scope.spawn(move || drop(events));
-            writer.commit(draft)
-        })?;
+        // Freed before the transaction is written, which reuses their memory.
+        drop(events);
+        let recorded = self.writer.commit(draft)?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);
         Ok(report)
