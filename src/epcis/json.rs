@@ -92,24 +92,58 @@ pub fn read_document(
         // reader finds the error (or reads the unusual shape).
         return read_whole(text, prefixes);
     };
-    let mut reader = Reader {
-        prefixes,
-        namespaces: &doc.namespaces,
-    };
-    let mut events = Vec::with_capacity(doc.events.len());
-    for (i, raw) in doc.events.iter().enumerate() {
-        let pointer = format!("{}/{i}", doc.base);
-        let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
-            // The split accepted what the value parser rejects (a number out
-            // of range): the whole-document parse locates it.
-            return Err(parse(text)
-                .err()
-                .unwrap_or_else(|| invalid(&pointer, "the event cannot be read")));
+    // Events are read independently: a large list is read in one contiguous
+    // chunk per core, joined in order, so the events and the first error are
+    // those of a sequential read.
+    let read_chunk = |start: usize, chunk: &[&RawValue]| -> Result<Vec<Event>, ReadError> {
+        let mut reader = Reader {
+            prefixes,
+            namespaces: &doc.namespaces,
         };
-        events.push(reader.event(&value, &pointer)?);
+        let mut events = Vec::with_capacity(chunk.len());
+        for (i, raw) in chunk.iter().enumerate() {
+            let pointer = format!("{}/{}", doc.base, start + i);
+            let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
+                // The split accepted what the value parser rejects (a number
+                // out of range): the whole-document parse locates it.
+                return Err(parse(text)
+                    .err()
+                    .unwrap_or_else(|| invalid(&pointer, "the event cannot be read")));
+            };
+            events.push(reader.event(&value, &pointer)?);
+        }
+        Ok(events)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(1 + doc.events.len() / EVENTS_PER_WORKER);
+    let chunk_len = doc.events.len().div_ceil(workers).max(1);
+    let read_chunk = &read_chunk;
+    let parts: Vec<Result<Vec<Event>, ReadError>> = std::thread::scope(|scope| {
+        let mut chunks = doc.events.chunks(chunk_len).enumerate();
+        let first = chunks.next();
+        let others: Vec<_> = chunks
+            .map(|(n, chunk)| scope.spawn(move || read_chunk(n * chunk_len, chunk)))
+            .collect();
+        let mut parts = vec![first.map_or(Ok(Vec::new()), |(_, chunk)| read_chunk(0, chunk))];
+        for handle in others {
+            parts.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        parts
+    });
+    let mut events = Vec::with_capacity(doc.events.len());
+    for part in parts {
+        events.extend(part?);
     }
     Ok((events, master::from_json(doc.header.as_ref())))
 }
+
+/// Fewer events than this are read on one thread.
+const EVENTS_PER_WORKER: usize = 4096;
 
 /// [`read_document`] through one value tree of the whole document.
 fn read_whole(
