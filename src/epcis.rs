@@ -598,6 +598,8 @@ impl Importer {
             force: false,
             sources: SourceMap::default(),
         };
+        // Freed before the transaction is written, which reuses their memory.
+        drop(events);
         let recorded = self.writer.commit(draft)?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);
