@@ -48,6 +48,7 @@ pub enum Code {
     EpcisSyntax,
     EpcisInvalid,
     EpcisBadValue,
+    EventIdReused,
     // Reports (docs/traceability.md).
     UnknownObject,
     BadDate,
@@ -87,6 +88,7 @@ impl Code {
         Code::EpcisSyntax,
         Code::EpcisInvalid,
         Code::EpcisBadValue,
+        Code::EventIdReused,
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
@@ -125,6 +127,7 @@ impl Code {
             Code::EpcisSyntax => "epcis-syntax",
             Code::EpcisInvalid => "epcis-invalid",
             Code::EpcisBadValue => "epcis-bad-value",
+            Code::EventIdReused => "event-id-reused",
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",
