@@ -2,6 +2,8 @@
 //! identifiers and CBV values are canonical, events dedup by identity, error
 //! declarations retract, and bad documents record nothing and say where.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,16 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn shared() -> Option<PathBuf> {
-    let dir = root().join("../shared/data/epcis");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: {} is absent (a clone without ../shared)",
-            dir.display()
-        );
-        None
-    }
+    common::shared::path("data/epcis")
 }
 
 fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
