@@ -19,6 +19,11 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group};
 use tracelog::epcis::Importer;
 
+// The allocator of the `tracelog` binary (src/main.rs), so the bench measures
+// what `tracelog import epcis` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn events_wanted() -> usize {
     std::env::var("TRACELOG_BENCH_EVENTS")
         .ok()

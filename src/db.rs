@@ -285,7 +285,7 @@ fn replay<'r>(
                     }
                 }
                 work += payload.n_asserted() + payload.n_retracted();
-                state.apply(record.seq, hash, &payload);
+                state.apply(record.seq, hash, payload);
             }
             RecordKind::Recovery => {
                 let payload: record::RecoveryPayload =
@@ -582,11 +582,12 @@ impl Writer {
         };
         let n_asserted = payload.n_asserted();
         let n_retracted = payload.n_retracted();
+        // The journal keeps the encoded payload it is given (no copy).
         let head = self
             .journal
-            .append(RecordKind::Transaction, &payload.encode())?;
+            .append_owned(RecordKind::Transaction, payload.encode())?;
         self.state
-            .apply(head.seq, journal::hex(&head.hash), &payload);
+            .apply(head.seq, journal::hex(&head.hash), payload);
         self.work += 1 + n_asserted + n_retracted;
         // The transaction is durable; a snapshot is only a cache of it, so
         // failing to write one loses nothing (the next open replays instead).

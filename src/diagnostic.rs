@@ -48,6 +48,7 @@ pub enum Code {
     EpcisSyntax,
     EpcisInvalid,
     EpcisBadValue,
+    EventIdReused,
     // Reports (docs/traceability.md).
     UnknownObject,
     BadDate,
@@ -90,6 +91,7 @@ impl Code {
         Code::EpcisSyntax,
         Code::EpcisInvalid,
         Code::EpcisBadValue,
+        Code::EventIdReused,
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
@@ -130,6 +132,7 @@ impl Code {
             Code::EpcisSyntax => "epcis-syntax",
             Code::EpcisInvalid => "epcis-invalid",
             Code::EpcisBadValue => "epcis-bad-value",
+            Code::EventIdReused => "event-id-reused",
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",

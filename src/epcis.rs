@@ -189,6 +189,51 @@ pub struct Converted {
     /// Events whose identity was already recorded (or seen earlier in the document).
     pub duplicates: usize,
     pub declarations: usize,
+    /// Events whose eventID an earlier event of the same document already
+    /// used, with other content: only the first is recorded.
+    pub reused_ids: Vec<ReusedId>,
+}
+
+/// An eventID used twice in one document for events that differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReusedId {
+    pub id: String,
+    /// The positions of the recorded event and of the skipped one.
+    pub first: String,
+    pub again: String,
+}
+
+impl ReusedId {
+    /// The warning for `path` (whose text is `text`), at the skipped event.
+    pub fn diagnostic(&self, path: &str, text: &str) -> Diagnostic {
+        let message = format!(
+            "eventID `{}` is used again for an event with different content; the first event with this id (at {}) was recorded and this one was not",
+            self.id, self.first
+        );
+        let help = "an EPCIS eventID names one event: ask the sender which one is right; a correction is sent as an errorDeclaration and a corrective event";
+        match line_of_position(&self.again) {
+            Some(line) => {
+                Diagnostic::warning(Code::EventIdReused, message).at_location(Location::DataLine {
+                    path: path.to_owned(),
+                    line,
+                    col: 1,
+                    text: text
+                        .lines()
+                        .nth(line.saturating_sub(1) as usize)
+                        .unwrap_or("")
+                        .to_owned(),
+                })
+            }
+            None => Diagnostic::warning(
+                Code::EventIdReused,
+                format!("{message} (at JSON pointer `{}`)", self.again),
+            )
+            .at_location(Location::File {
+                path: path.to_owned(),
+            }),
+        }
+        .with_help(help)
+    }
 }
 
 fn fact(rel: &str, fields: &[&str]) -> Fact {
@@ -231,11 +276,14 @@ fn live_first_fields(state: &State, rel: &str) -> HashSet<String> {
 }
 
 fn line_of(event: &Event) -> u32 {
-    event
-        .position
+    line_of_position(&event.position).unwrap_or(0)
+}
+
+/// The line of an XML position (`line 12` or `line 12/...`); a JSON pointer has none.
+fn line_of_position(position: &str) -> Option<u32> {
+    position
         .strip_prefix("line ")
         .and_then(|n| n.split('/').next()?.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The facts of one event (without `ev_source`).
@@ -331,6 +379,9 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
     // Live facts of the events declared erroneous, built only when needed.
     let mut by_event: Option<HashMap<String, Vec<Fact>>> = None;
     let mut reasons = Vec::new();
+    // The first event of this document with each eventID, to tell a repeat
+    // (re-sent, harmless) from a reuse of the id for another event.
+    let mut first_here: HashMap<&str, &Event> = HashMap::new();
     for event in events {
         let ev = identity(event);
         let line = line_of(event);
@@ -409,9 +460,22 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                 out.assert.push((source, line));
             }
             None => {
+                let explicit_id = event.event_id.as_deref().filter(|id| !id.is_empty());
                 if !known.insert(ev.clone()) || declared.contains(&ev) {
                     out.duplicates += 1;
+                    if let Some(first) = explicit_id.and_then(|id| first_here.get(id))
+                        && differs(first, event, &ev)
+                    {
+                        out.reused_ids.push(ReusedId {
+                            id: ev.clone(),
+                            first: first.position.clone(),
+                            again: event.position.clone(),
+                        });
+                    }
                     continue;
+                }
+                if let Some(id) = explicit_id {
+                    first_here.insert(id, event);
                 }
                 out.assert
                     .extend(event_facts(&ev, event).into_iter().map(|f| (f, line)));
@@ -427,6 +491,21 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
     out
 }
 
+/// Whether two events with the identity `ev` record different facts. When
+/// the event was captured (recordTime) does not count: the CBV event hash
+/// leaves it out too, as a re-sent event may be captured again.
+fn differs(a: &Event, b: &Event, ev: &str) -> bool {
+    let facts = |event: &Event| {
+        let mut facts = event_facts(ev, event);
+        facts.extend(derived_facts(event));
+        facts.retain(|fact| fact.rel != "ev_recorded");
+        facts.sort();
+        facts.dedup();
+        facts
+    };
+    facts(a) != facts(b)
+}
+
 /// What importing one file did.
 #[derive(Clone, Debug)]
 pub struct FileImport {
@@ -439,6 +518,8 @@ pub struct FileImport {
     pub recorded: Option<Recorded>,
     /// The transaction that already recorded this very file.
     pub already_imported: Option<u64>,
+    /// Warnings about the document (an eventID reused for another event).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The database open for importing: the writer and the company prefixes
@@ -558,6 +639,7 @@ impl Importer {
             declarations: 0,
             recorded: None,
             already_imported: self.state().sources.get(&sha256).copied(),
+            warnings: Vec::new(),
         };
         let mut prefixes = self.prefixes.clone();
         prefixes.learn_text(text);
@@ -572,6 +654,9 @@ impl Importer {
         report.events = converted.events;
         report.duplicates = converted.duplicates;
         report.declarations = converted.declarations;
+        report.warnings = (converted.reused_ids.iter())
+            .map(|reused| reused.diagnostic(path, text))
+            .collect();
         if report.already_imported.is_some()
             || (converted.assert.is_empty() && converted.retract.is_empty())
         {
@@ -598,6 +683,8 @@ impl Importer {
             force: false,
             sources: SourceMap::default(),
         };
+        // Freed before the transaction is written, which reuses their memory.
+        drop(events);
         let recorded = self.writer.commit(draft)?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);

@@ -547,6 +547,16 @@ impl<S: Storage> Journal<S> {
     /// On any write or sync error the writer is poisoned: this and every later append fail
     /// ([`JournalError::Poisoned`] after the first error). The sync is never retried.
     pub fn append(&mut self, kind: RecordKind, payload: &[u8]) -> Result<Head, JournalError> {
+        self.append_owned(kind, payload.to_vec())
+    }
+
+    /// [`Journal::append`] of a payload the journal keeps as it is (the
+    /// journal holds every record's payload; a large one is not copied).
+    pub fn append_owned(
+        &mut self,
+        kind: RecordKind,
+        payload: Vec<u8>,
+    ) -> Result<Head, JournalError> {
         if self.poisoned {
             return Err(JournalError::Poisoned);
         }
@@ -557,7 +567,7 @@ impl<S: Storage> Journal<S> {
             });
         }
         let seq = self.head.seq + 1;
-        let bytes = frame::encode_frame(kind, seq, &self.head.hash, payload);
+        let bytes = frame::encode_frame(kind, seq, &self.head.hash, &payload);
         let offset = self.end;
         if let Err(err) = self.storage.append(&bytes) {
             return Err(self.poison(err, "append to"));
@@ -572,7 +582,7 @@ impl<S: Storage> Journal<S> {
             offset,
             prev_hash: self.head.hash,
             hash,
-            payload: payload.to_vec(),
+            payload,
         });
         self.head = Head { seq, hash };
         self.end += bytes.len() as u64;

@@ -2,6 +2,8 @@
 //! identifiers and CBV values are canonical, events dedup by identity, error
 //! declarations retract, and bad documents record nothing and say where.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,16 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn shared() -> Option<PathBuf> {
-    let dir = root().join("../shared/data/epcis");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "skipped: {} is absent (a clone without ../shared)",
-            dir.display()
-        );
-        None
-    }
+    common::shared::path("data/epcis")
 }
 
 fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -285,6 +278,51 @@ fn reimporting_adds_nothing() {
     assert_eq!((copied.events, copied.duplicates), (2, 2));
     assert!(copied.recorded.is_none());
     assert_eq!(db::read(&db, AsOf::Head).unwrap().journal_head, head);
+}
+
+#[test]
+fn an_event_id_reused_for_another_event_is_a_warning_and_the_first_is_kept() {
+    // Event 1 repeats event 0 (a re-send: only recordTime differs, which is
+    // not an event fact): skipped silently. Event 2 reuses the id for
+    // another shipment: skipped, with a warning naming both positions.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let report = import(&db, &fixture("reused_id.jsonld")).unwrap();
+    assert_eq!((report.events, report.duplicates), (3, 2));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let warning = &report.warnings[0];
+    assert_eq!(warning.code.as_str(), "event-id-reused");
+    assert!(!warning.is_error());
+    assert!(
+        warning.message.contains("/epcisBody/eventList/0")
+            && warning.message.contains("/epcisBody/eventList/2"),
+        "{}",
+        warning.message
+    );
+    // The command prints it and still succeeds.
+    let out = assert_cmd::Command::cargo_bin("tracelog")
+        .unwrap()
+        .args(["import", "epcis"])
+        .arg(fixture("reused_id.jsonld"))
+        .arg("--db")
+        .arg(dir.path().join("db2"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("warning[event-id-reused]"), "{stderr}");
+    assert!(stderr.contains("reused_id.jsonld"), "{stderr}");
+    let objects = facts(&db, "ev_obj");
+    assert!(
+        objects
+            .iter()
+            .any(|row| row.contains(&"urn:epc:id:sgtin:9521141.001234.S7".to_owned()))
+    );
+    assert!(
+        !objects
+            .iter()
+            .any(|row| row.contains(&"urn:epc:id:sgtin:9521141.001234.S8".to_owned()))
+    );
 }
 
 #[test]

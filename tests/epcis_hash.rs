@@ -9,6 +9,8 @@
 //! `<name>.xml` with a `<name>.hashes` in `<dir>` (e.g. a checkout of that
 //! project's tests/examples).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use tracelog::epcis;
@@ -110,14 +112,9 @@ fn shared_documents(dir: &Path, out: &mut Vec<PathBuf>) {
 /// those events are equal too.
 #[test]
 fn same_hash_event_id_same_computed_hash() {
-    let dir = root().join("../shared/data/epcis");
-    if !dir.is_dir() {
-        println!(
-            "skipped: {} is absent (a clone without ../shared)",
-            dir.display()
-        );
+    let Some(dir) = common::shared::path("data/epcis") else {
         return;
-    }
+    };
     let mut files = Vec::new();
     shared_documents(&dir, &mut files);
     files.sort();

@@ -30,23 +30,15 @@
 //! pallet's trip to the importer and the feed lot's trip to the fish farm are
 //! not in these traces. The snapshots pin that behaviour.
 
+mod common;
+
 use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
 fn document() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/epcis/ift-gftc-opentraceability/traceback_tests.jsonld");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (a clone without ../shared)",
-            path.display()
-        );
-        None
-    }
+    common::shared::path("data/epcis/ift-gftc-opentraceability/traceback_tests.jsonld")
 }
 
 /// Imports the document into a fresh database and traces `ids`; the answer
@@ -157,13 +149,11 @@ fn forward_from_both_raw_lots() {
 /// SGTINs (1).
 #[test]
 fn a_digital_link_seed_on_gs1_example_9_6_4() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
-        "../shared/data/epcis/gs1-EPCIS/JSON/WithDigitalLinkID/Example_9.6.4-TransformationEventWithDigitalLink.jsonld",
-    );
-    if !path.is_file() {
-        eprintln!("skipped: {} is absent", path.display());
+    let Some(path) = common::shared::path(
+        "data/epcis/gs1-EPCIS/JSON/WithDigitalLinkID/Example_9.6.4-TransformationEventWithDigitalLink.jsonld",
+    ) else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     Command::cargo_bin("tracelog")

@@ -109,6 +109,11 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
         });
     }
     print_stdout(&text)?;
+    let warnings: Vec<_> = reports
+        .iter()
+        .flat_map(|report| report.warnings.iter().cloned())
+        .collect();
+    super::eprint_diagnostics(&crate::source::SourceMap::default(), &warnings)?;
     if let Some(failure) = failure {
         return super::database::report(&failure, false);
     }

@@ -91,7 +91,9 @@ pub fn read(path: &Path) -> Option<State> {
 }
 
 pub fn encode(state: &State) -> Vec<u8> {
-    let mut out = Writer(Vec::with_capacity(64 + state.n_facts() * 32));
+    // Room for a typical fact, so a large state is not copied as the buffer
+    // grows; pages never written cost nothing.
+    let mut out = Writer(Vec::with_capacity(64 + state.n_facts() * 160));
     out.0.extend_from_slice(MAGIC);
     out.u16(FORMAT);
     out.u64(state.head.seq);
@@ -330,7 +332,7 @@ mod tests {
             ]),
             retract: Default::default(),
         };
-        state.apply(1, "1".repeat(64), &payload);
+        state.apply(1, "1".repeat(64), payload);
         state
     }
 

@@ -84,46 +84,56 @@ impl State {
     }
 
     /// Applies one transaction: retractions first, then assertions. A fact
-    /// asserted while live keeps its first assertion.
-    pub fn apply(&mut self, seq: u64, hash: String, payload: &TxPayload) {
-        for (rel, group) in &payload.retract {
+    /// asserted while live keeps its first assertion. The payload is taken by
+    /// value so its rows move into the live sets (no copy of each field).
+    pub fn apply(&mut self, seq: u64, hash: String, payload: TxPayload) {
+        let asserted = payload.n_asserted();
+        let retracted = payload.n_retracted();
+        let TxPayload {
+            recorded_at,
+            clock_regressed,
+            principal,
+            channel,
+            source,
+            reason,
+            assert,
+            retract,
+            ..
+        } = payload;
+        for (rel, group) in &retract {
             if let Some(facts) = self.relations.get_mut(rel) {
                 for row in &group.rows {
                     facts.live.remove(row.as_slice());
                 }
             }
         }
-        for (rel, group) in &payload.assert {
-            let facts = self
-                .relations
-                .entry(rel.clone())
-                .or_insert_with(|| RelationFacts {
-                    arity: group.rows.first().map_or(0, Vec::len),
-                    live: FxHashMap::default(),
-                });
+        drop(retract);
+        for (rel, group) in assert {
+            let arity = group.rows.first().map_or(0, Vec::len);
+            let facts = self.relations.entry(rel).or_insert_with(|| RelationFacts {
+                arity,
+                live: FxHashMap::default(),
+            });
             facts.live.reserve(group.rows.len());
-            for row in &group.rows {
-                facts
-                    .live
-                    .entry(row.clone().into_boxed_slice())
-                    .or_insert(seq);
+            for row in group.rows {
+                facts.live.entry(row.into_boxed_slice()).or_insert(seq);
             }
         }
-        if let Some(sha) = &payload.source.sha256 {
+        if let Some(sha) = &source.sha256 {
             self.sources.entry(sha.clone()).or_insert(seq);
         }
         self.log.push(LogEntry {
             seq,
             hash: hash.clone(),
             recovery: false,
-            recorded_at: payload.recorded_at.clone(),
-            clock_regressed: payload.clock_regressed,
-            principal: payload.principal.clone(),
-            channel: payload.channel.clone(),
-            source: payload.source.clone(),
-            reason: payload.reason.clone(),
-            asserted: payload.n_asserted(),
-            retracted: payload.n_retracted(),
+            recorded_at,
+            clock_regressed,
+            principal,
+            channel,
+            source,
+            reason,
+            asserted,
+            retracted,
         });
         self.head = HeadRef { seq, hash };
     }
@@ -206,11 +216,11 @@ mod tests {
             seq: 0,
             hash: "00".into(),
         });
-        state.apply(1, "a".into(), &payload(&[("qty", &["L-1", "40"])], &[]));
+        state.apply(1, "a".into(), payload(&[("qty", &["L-1", "40"])], &[]));
         state.apply(
             2,
             "b".into(),
-            &payload(&[("qty", &["L-1", "44"])], &[("qty", &["L-1", "40"])]),
+            payload(&[("qty", &["L-1", "44"])], &[("qty", &["L-1", "40"])]),
         );
         let live: Vec<_> = state.relations["qty"].live.iter().collect();
         assert_eq!(live.len(), 1);
@@ -227,8 +237,8 @@ mod tests {
             seq: 0,
             hash: "00".into(),
         });
-        state.apply(1, "a".into(), &payload(&[("p", &["x"])], &[]));
-        state.apply(2, "b".into(), &payload(&[("p", &["x"])], &[]));
+        state.apply(1, "a".into(), payload(&[("p", &["x"])], &[]));
+        state.apply(2, "b".into(), payload(&[("p", &["x"])], &[]));
         let fact = Fact {
             rel: "p".into(),
             fields: vec!["x".into()],

@@ -2,6 +2,9 @@
 //! `EPCISQueryDocument` into the [`Event`] model. Fields it does not map to
 //! a typed fact are kept as (JSON pointer, value) pairs.
 
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::ReadError;
@@ -84,18 +87,153 @@ pub fn read_document(
     text: &str,
     prefixes: &CompanyPrefixes,
 ) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
-    let doc = parse(text)?;
-    let vocabularies = master::from_json(doc.header.as_ref());
+    let Some(doc) = split(text) else {
+        // Not a well-formed document with an event list: the whole-document
+        // reader finds the error (or reads the unusual shape).
+        return read_whole(text, prefixes);
+    };
+    // Events are read independently: a large list is read in one contiguous
+    // chunk per core, joined in order, so the events and the first error are
+    // those of a sequential read.
+    let read_chunk = |start: usize, chunk: &[&RawValue]| -> Result<Vec<Event>, ReadError> {
+        let mut reader = Reader {
+            prefixes,
+            namespaces: &doc.namespaces,
+        };
+        let mut events = Vec::with_capacity(chunk.len());
+        for (i, raw) in chunk.iter().enumerate() {
+            let pointer = format!("{}/{}", doc.base, start + i);
+            let Ok(value) = serde_json::from_str::<Value>(raw.get()) else {
+                // The split accepted what the value parser rejects (a number
+                // out of range): the whole-document parse locates it.
+                return Err(parse(text)
+                    .err()
+                    .unwrap_or_else(|| invalid(&pointer, "the event cannot be read")));
+            };
+            events.push(reader.event(&value, &pointer)?);
+        }
+        Ok(events)
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(1 + doc.events.len() / EVENTS_PER_WORKER);
+    let chunk_len = doc.events.len().div_ceil(workers).max(1);
+    let read_chunk = &read_chunk;
+    let parts: Vec<Result<Vec<Event>, ReadError>> = std::thread::scope(|scope| {
+        let mut chunks = doc.events.chunks(chunk_len).enumerate();
+        let first = chunks.next();
+        let others: Vec<_> = chunks
+            .map(|(n, chunk)| scope.spawn(move || read_chunk(n * chunk_len, chunk)))
+            .collect();
+        let mut parts = vec![first.map_or(Ok(Vec::new()), |(_, chunk)| read_chunk(0, chunk))];
+        for handle in others {
+            parts.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        parts
+    });
+    let mut events = Vec::with_capacity(doc.events.len());
+    for part in parts {
+        events.extend(part?);
+    }
+    Ok((events, master::from_json(doc.header.as_ref())))
+}
+
+/// Fewer events than this are read on one thread.
+const EVENTS_PER_WORKER: usize = 4096;
+
+/// [`read_document`] through one value tree of the whole document.
+fn read_whole(
+    text: &str,
+    prefixes: &CompanyPrefixes,
+) -> Result<(Vec<Event>, Vec<master::Element>), ReadError> {
+    let Document {
+        events,
+        base,
+        namespaces,
+        header,
+    } = parse(text)?;
     let mut reader = Reader {
         prefixes,
-        namespaces: &doc.namespaces,
+        namespaces: &namespaces,
     };
-    doc.events
+    let events = events
         .iter()
         .enumerate()
-        .map(|(i, event)| reader.event(event, &format!("{}/{i}", doc.base)))
-        .collect::<Result<Vec<_>, _>>()
-        .map(|events| (events, vocabularies))
+        .map(|(i, value)| reader.event(value, &format!("{base}/{i}")))
+        .collect::<Result<Vec<Event>, ReadError>>()?;
+    Ok((events, master::from_json(header.as_ref())))
+}
+
+/// A document whose events are still text, so each is parsed into a JSON
+/// value only while it is read (the whole document as one value tree is
+/// several times the size of its text).
+struct Split<'a> {
+    events: Vec<&'a RawValue>,
+    base: &'static str,
+    namespaces: Namespaces,
+    header: Option<Value>,
+}
+
+/// The events of a well-formed EPCISDocument or EPCISQueryDocument as text;
+/// `None` for anything else, which [`parse`] then reads or rejects.
+fn split(text: &str) -> Option<Split<'_>> {
+    type Object<'a> = BTreeMap<String, &'a RawValue>;
+    fn object(raw: &RawValue) -> Option<Object<'_>> {
+        serde_json::from_str(raw.get()).ok()
+    }
+    let top: Object = serde_json::from_str(text).ok()?;
+    let doc_type: Value = serde_json::from_str(top.get("type")?.get()).ok()?;
+    let (base, path): (&'static str, &[&str]) = match doc_type.as_str()? {
+        "EPCISDocument" => ("/epcisBody/eventList", &["epcisBody", "eventList"]),
+        "EPCISQueryDocument" => (
+            "/epcisBody/queryResults/resultsBody/eventList",
+            &["epcisBody", "queryResults", "resultsBody", "eventList"],
+        ),
+        _ => return None,
+    };
+    let parsed = |key: &str| -> Option<Option<Value>> {
+        match top.get(key) {
+            None => Some(None),
+            Some(raw) => serde_json::from_str(raw.get()).ok().map(Some),
+        }
+    };
+    let context = parsed("@context")?;
+    let header = parsed("epcisHeader")?;
+    let mut node: Option<&RawValue> = None;
+    let mut map = top;
+    for (depth, key) in path.iter().enumerate() {
+        let Some(raw) = map.get(*key).copied() else {
+            node = None;
+            break;
+        };
+        if depth + 1 == path.len() {
+            node = Some(raw);
+            break;
+        }
+        match object(raw) {
+            Some(inner) => map = inner,
+            None if raw.get().trim_start().starts_with('{') => return None,
+            None => {
+                node = None;
+                break;
+            }
+        }
+    }
+    let events = match node {
+        None => Vec::new(),
+        Some(raw) if raw.get() == "null" => Vec::new(),
+        Some(raw) => serde_json::from_str(raw.get()).ok()?,
+    };
+    Some(Split {
+        events,
+        base,
+        namespaces: Namespaces::from_context(context.as_ref()),
+        header,
+    })
 }
 
 /// Reads one event given as a JSON value in the EPCIS 2.0 shape (the XML
@@ -583,4 +721,68 @@ pub fn tz_of(time: &str) -> String {
         }
     }
     String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every JSON document of ../shared/data/epcis and tests/fixtures reads
+    /// the same event by event as through one value tree.
+    #[test]
+    fn reading_event_by_event_is_reading_the_whole_tree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![
+            root.join("../shared/data/epcis"),
+            root.join("tests/fixtures"),
+        ];
+        let mut n_read = 0;
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if !text.trim_start().starts_with('{') {
+                    continue;
+                }
+                let mut prefixes = CompanyPrefixes::default();
+                prefixes.learn_text(&text);
+                let split = read_document(&text, &prefixes);
+                let whole = read_whole(&text, &prefixes);
+                assert_eq!(split, whole, "{}", path.display());
+                n_read += 1;
+            }
+        }
+        // Shapes the shared documents may not have.
+        for text in [
+            r#"{"type": "EPCISDocument", "epcisBody": {"eventList": {"a": 1}}}"#,
+            r#"{"type": "EPCISDocument", "epcisBody": {"eventList": null}}"#,
+            r#"{"type": "EPCISDocument", "epcisBody": []}"#,
+            r#"{"type": "EPCISDocument"}"#,
+            r#"{"type": "EPCISDocument", "epcisBody": {"eventList": [1e999]}}"#,
+            r#"{"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent"}]}}"#,
+            r#"{"type": "EPCISQueryDocument", "epcisBody": {"queryResults": {"resultsBody": {"eventList": [
+                {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2026-01-01T00:00:00Z",
+                 "epcList": ["urn:epc:id:sgtin:0614141.107346.2018"], "ex:a~b/c": {"d": [1, 2.5, null]}}]}}}}"#,
+            r#"{"type": "EPCISDocument", "epcisBody": {"eventList": []}} trailing"#,
+            r#"{"EQ_bizStep": ["shipping"]}"#,
+            r#"[1, 2]"#,
+        ] {
+            let prefixes = CompanyPrefixes::default();
+            assert_eq!(
+                read_document(text, &prefixes),
+                read_whole(text, &prefixes),
+                "{text}"
+            );
+        }
+        eprintln!("{n_read} shared and fixture documents compared");
+    }
 }

@@ -112,13 +112,7 @@ fn render_variant(
         &variant.steps,
         indent,
     );
-    let args: Vec<String> = rule
-        .head
-        .args
-        .iter()
-        .map(|arg| expr_text(program, rule, arg))
-        .collect();
-    let head = atom_like(program, rule, rule.head.rel, &args);
+    let head = head_text(program, rule);
     writeln!(out, "{indent}emit {head}").unwrap();
 }
 
@@ -273,15 +267,20 @@ fn view_text(program: &ir::Program, view: &View) -> String {
     text
 }
 
-/// The rule as Datalog text, reconstructed from the checked program.
-pub(crate) fn rule_text(program: &ir::Program, rule: &ir::Rule) -> String {
+/// The rule's head as Datalog text.
+fn head_text(program: &ir::Program, rule: &ir::Rule) -> String {
     let args: Vec<String> = rule
         .head
         .args
         .iter()
         .map(|arg| expr_text(program, rule, arg))
         .collect();
-    let head = atom_like(program, rule, rule.head.rel, &args);
+    atom_like(program, rule, rule.head.rel, &args)
+}
+
+/// The rule as Datalog text, reconstructed from the checked program.
+pub(crate) fn rule_text(program: &ir::Program, rule: &ir::Rule) -> String {
+    let head = head_text(program, rule);
     if rule.body.is_empty() {
         return format!("{head}.");
     }
