@@ -2,6 +2,7 @@
 //! tab completion of commands, relations, paths and identifiers; a statement
 //! typed over several lines; the history file across sessions; Ctrl-C
 //! cancelling a long evaluation with the session intact; Ctrl-D leaving.
+#![cfg(unix)]
 
 use std::path::Path;
 use std::process::Command;

@@ -52,7 +52,8 @@ pub const COMMANDS: &[Command] = &[
         help: "Reads FILE (with its `.include`s; `.include \"recall.dl\"` finds the shipped rule \
                sets) and adds its statements to the session's program, which is checked as a \
                whole and evaluated again. Without --db its `.input` relations are read from the \
-               current directory. A file that does not check changes nothing.",
+               current directory. The answers of the file's queries are printed. A file that does \
+               not check changes nothing.",
         completion: Completion::Path,
     },
     Command {

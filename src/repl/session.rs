@@ -344,6 +344,33 @@ impl Session {
         }
     }
 
+    /// The answers of the queries written in the last loaded file (and its
+    /// includes), as `tracelog run` prints them.
+    fn file_answers(&self) -> String {
+        let Some(&root) = self.roots.last() else {
+            return String::new();
+        };
+        // The last unit's files: its root and the includes read after it.
+        let files: Vec<FileId> = self
+            .used
+            .iter()
+            .copied()
+            .filter(|id| id.0 >= root.0)
+            .collect();
+        let mut text = String::new();
+        for query in &self.program.queries {
+            if files.contains(&query.origin.file) {
+                text.push_str(&render_answer(
+                    self.engine(),
+                    &self.program,
+                    query.rel,
+                    &output::query_text(&self.sources, query.origin),
+                ));
+            }
+        }
+        text
+    }
+
     /// `program: 3 relations, 2 rules`, after a change of the program.
     fn summary(&self) -> String {
         let shapes = self.shape_files();
@@ -351,7 +378,11 @@ impl Session {
             .program
             .rules
             .iter()
-            .filter(|rule| !rule.body.is_empty() && !shapes.contains(&rule.origin.file))
+            .filter(|rule| {
+                !rule.body.is_empty()
+                    && !shapes.contains(&rule.origin.file)
+                    && !self.program.relation(rule.head.rel).hidden
+            })
             .count();
         let relations = visible(&self.program).count();
         format!(
@@ -368,6 +399,7 @@ impl Session {
                 let mut reply = self.change_program(unit);
                 if !reply.failed {
                     reply.out = format!("loaded {}; {}", path.display(), self.summary());
+                    reply.out.push_str(&self.file_answers());
                 }
                 reply
             }
@@ -504,6 +536,7 @@ impl Session {
         for rule in &self.program.rules {
             if filter.is_some_and(|rel| rel != rule.head.rel)
                 || rule.body.is_empty()
+                || self.program.relation(rule.head.rel).hidden
                 || shapes.contains(&rule.origin.file)
                 || seen.contains(&rule.origin)
             {
