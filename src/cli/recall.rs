@@ -44,13 +44,19 @@ fn fail(diagnostics: &[Diagnostic], json: bool) -> std::io::Result<Status> {
 }
 
 pub fn run(args: &RecallArgs) -> std::io::Result<Status> {
+    run_with(args, &Limits::default())
+}
+
+/// As [`run`], stopping on `limits` (the REPL's timeout, tuple limit and Ctrl-C).
+pub(crate) fn run_with(args: &RecallArgs, limits: &Limits) -> std::io::Result<Status> {
     let date_range = match DateRange::parse(args.from.as_deref(), args.to.as_deref()) {
         Ok(range) => range,
         Err(diagnostic) => return fail(&[*diagnostic], args.json),
     };
     let dir = args.db.dir();
     let as_of = args.as_of.as_of.unwrap_or_default();
-    let (report, written) = match write_report(&dir, &args.ids, &args.out, date_range, as_of) {
+    let written = write_report_with(&dir, &args.ids, &args.out, date_range, as_of, limits);
+    let (report, written) = match written {
         Ok(done) => done,
         Err(failure) => return report_failure(&failure.sources, &failure.diagnostics, args.json),
     };
@@ -74,14 +80,25 @@ pub(super) fn write_report(
     date_range: DateRange,
     as_of: AsOf,
 ) -> Result<(recall_report::Report, recall_report::Written), Failure> {
+    write_report_with(dir, ids, out, date_range, as_of, &Limits::default())
+}
+
+/// As [`write_report`], stopping on `limits`.
+fn write_report_with(
+    dir: &Path,
+    ids: &[String],
+    out: &Path,
+    date_range: DateRange,
+    as_of: AsOf,
+    limits: &Limits,
+) -> Result<(recall_report::Report, recall_report::Written), Failure> {
     let one = |diagnostic: Box<Diagnostic>| Failure {
         sources: SourceMap::default(),
         diagnostics: vec![*diagnostic],
     };
     recall_report::check_out(out).map_err(one)?;
-    let limits = Limits::default();
-    let mut inv = Investigation::open(dir, recall_report::RULE_SETS, as_of, &limits)?;
-    inv.set_seeds(ids, &limits)?;
+    let mut inv = Investigation::open(dir, recall_report::RULE_SETS, as_of, limits)?;
+    inv.set_seeds(ids, limits)?;
     let unknown = recall_report::unknown_seeds(&inv);
     if !unknown.is_empty() {
         let diagnostics: Vec<Diagnostic> = unknown

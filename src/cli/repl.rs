@@ -433,7 +433,8 @@ impl Repl {
             "backward" => super::trace::TraceCommand::Backward(trace_args),
             _ => return usage("trace"),
         };
-        status_reply(super::trace::run(&command))
+        let limits = self.session.borrow().limits.clone();
+        status_reply(super::trace::run_with(&command, &limits))
     }
 
     fn recall(&mut self, args: &str) -> Reply {
@@ -466,7 +467,8 @@ impl Repl {
                 as_of: Some(self.session.borrow().as_of()),
             },
         };
-        status_reply(super::recall::run(&recall_args))
+        let limits = self.session.borrow().limits.clone();
+        status_reply(super::recall::run_with(&recall_args, &limits))
     }
 
     fn as_of(&mut self, args: &str) -> Reply {

@@ -92,20 +92,24 @@ const OBJECT_COLUMNS: &[(&str, usize)] = &[
 ];
 
 pub fn run(command: &TraceCommand) -> std::io::Result<Status> {
+    run_with(command, &Limits::default())
+}
+
+/// As [`run`], stopping on `limits` (the REPL's timeout, tuple limit and Ctrl-C).
+pub(crate) fn run_with(command: &TraceCommand, limits: &Limits) -> std::io::Result<Status> {
     let (direction, args) = match command {
         TraceCommand::Forward(args) => (Direction::Forward, args),
         TraceCommand::Backward(args) => (Direction::Backward, args),
     };
     let dir = args.db.dir();
     let as_of = args.as_of.as_of.unwrap_or(AsOf::Head);
-    let limits = Limits::default();
-    let mut inv = match Investigation::open(&dir, &["exposure.dl"], as_of, &limits) {
+    let mut inv = match Investigation::open(&dir, &["exposure.dl"], as_of, limits) {
         Ok(inv) => inv,
         Err(failure) => return fail(&failure.sources, &failure.diagnostics, args.json),
     };
     // Resolve aliases before seeding (seeding interns the ids).
     let seeds: Vec<String> = args.ids.iter().map(|id| canonical_seed(&inv, id)).collect();
-    if let Err(failure) = inv.set_seeds(&seeds, &limits) {
+    if let Err(failure) = inv.set_seeds(&seeds, limits) {
         return fail(&failure.sources, &failure.diagnostics, args.json);
     }
     let answer = answer(&inv, direction, &seeds);
