@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod database;
 mod demo;
+mod explain;
 mod import;
 mod import_csv;
 mod policy;
@@ -122,6 +123,15 @@ enum Command {
     /// Trace objects forward (what was made from them, where it went) or backward (what went into them)
     #[command(subcommand)]
     Trace(trace::TraceCommand),
+    /// Explain a derived tuple: the rules and facts that prove it, down to the given facts
+    ///
+    /// Evaluates the program with provenance recording over its `.input` files (-F) or a database
+    /// (--db), then prints the shortest proof of ATOM: each derived tuple with the rule that
+    /// derived it (file:line, policy and version, rule text, the values of its variables) and its
+    /// premises indented below; negated atoms and comparisons are shown as holding. With --db each
+    /// fact shows the transaction that recorded it. Exit 1 when ATOM is malformed, names no
+    /// relation (`unknown-relation`) or is not derived (`not-derived`).
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +287,7 @@ pub fn main() -> ExitCode {
         Command::Recall(args) => recall::run(&args),
         Command::Demo(args) => demo::demo(&args),
         Command::Trace(command) => trace::run(&command),
+        Command::Explain(args) => explain::run(&args),
     };
     match res {
         Ok(status) => status.into(),

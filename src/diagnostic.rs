@@ -52,6 +52,7 @@ pub enum Code {
     UnknownObject,
     BadDate,
     OutputExists,
+    NotDerived,
 }
 
 impl Code {
@@ -90,6 +91,7 @@ impl Code {
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
+        Code::NotDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +130,7 @@ impl Code {
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",
+            Code::NotDerived => "not-derived",
         }
     }
 

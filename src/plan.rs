@@ -10,7 +10,7 @@
 //! relation; views of earlier strata are static, sorted `Relation`s.
 
 mod build;
-mod render;
+pub(crate) mod render;
 
 use crate::ir::{self, AggregateFunc, CompareOp, RelId, RuleId, VarId};
 

@@ -1,0 +1,179 @@
+//! This module writes a proof as indented text for an analyst: each derived
+//! tuple with the rule that derived it (location, policy, rule text), the
+//! values of the rule's variables and its premises one level deeper; base
+//! facts with their journal record when the facts come from a database.
+
+use crate::engine::ops;
+use crate::ir::{self, Literal, RelId};
+use crate::plan::render::literal_text;
+use crate::provenance::{Proof, Step};
+use crate::source::SourceMap;
+use crate::value::{Value, ValueStore};
+
+/// Where a base fact was recorded (a database's journal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub principal: String,
+    /// The source file and line, or the EPCIS eventID, as the journal describes it.
+    pub source: String,
+}
+
+enum Item {
+    Node { idx: usize, indent: usize },
+    Line(String),
+}
+
+/// The proof as text; `record` gives the journal record of a base fact, when known.
+pub fn render(
+    proof: &Proof,
+    program: &ir::Program,
+    sources: &SourceMap,
+    values: &ValueStore,
+    record: &dyn Fn(RelId, &[Value]) -> Option<Record>,
+) -> String {
+    let mut out = String::new();
+    let mut shown = vec![false; proof.nodes.len()];
+    // An explicit stack: proofs can be deeper than the call stack.
+    let mut stack = vec![Item::Node {
+        idx: proof.root,
+        indent: 0,
+    }];
+    while let Some(item) = stack.pop() {
+        let (idx, indent) = match item {
+            Item::Line(line) => {
+                out.push_str(&line);
+                out.push('\n');
+                continue;
+            }
+            Item::Node { idx, indent } => (idx, indent),
+        };
+        let node = &proof.nodes[idx];
+        let pad = " ".repeat(indent);
+        let bullet = if indent == 0 { "" } else { "- " };
+        let tuple = tuple_text(program, values, node.rel, &node.tuple);
+        match &node.step {
+            Step::Base => {
+                let what = match record(node.rel, &node.tuple) {
+                    Some(record) => format!(
+                        "recorded fact: transaction {}, {}, by {}, from {}",
+                        record.seq, record.recorded_at, record.principal, record.source
+                    ),
+                    None => "given fact".to_string(),
+                };
+                out.push_str(&format!("{pad}{bullet}{tuple}\n{pad}    {what}\n"));
+            }
+            Step::Rule { .. } if shown[idx] => {
+                out.push_str(&format!(
+                    "{pad}{bullet}{tuple}\n{pad}    (explained above)\n"
+                ));
+            }
+            Step::Rule {
+                rule,
+                regs,
+                bound,
+                premises,
+                ..
+            } => {
+                shown[idx] = true;
+                let rule = program.rule(*rule);
+                let file = sources.file(rule.origin.file);
+                let (line, _) = file.line_col(rule.origin.start);
+                let policy = program
+                    .policies
+                    .iter()
+                    .find(|policy| policy.file == rule.origin.file)
+                    .map(|policy| format!(" (policy {} version {})", policy.name, policy.version))
+                    .unwrap_or_default();
+                let text = sources
+                    .snippet(rule.origin)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                out.push_str(&format!(
+                    "{pad}{bullet}{tuple}\n{pad}    derived by the rule at {}:{line}{policy}:\n{pad}      {text}\n",
+                    file.name
+                ));
+                let bindings: Vec<String> = rule
+                    .vars
+                    .iter()
+                    .enumerate()
+                    .filter(|(slot, var)| bound[*slot] && !var.name.starts_with('$'))
+                    .map(|(slot, var)| {
+                        format!("{} = {}", var.name, value_text(values, var.ty, regs[slot]))
+                    })
+                    .collect();
+                if bindings.is_empty() {
+                    out.push_str(&format!("{pad}    because:\n"));
+                } else {
+                    out.push_str(&format!(
+                        "{pad}    with {}, because:\n",
+                        bindings.join(", ")
+                    ));
+                }
+                let mut children = Vec::new();
+                for (literal_idx, literal) in rule.body.iter().enumerate() {
+                    let inner = " ".repeat(indent + 4);
+                    match literal {
+                        Literal::Positive(_) => {
+                            if let Some(&(_, node)) =
+                                premises.iter().find(|(lit, _)| *lit == literal_idx)
+                            {
+                                children.push(Item::Node {
+                                    idx: node,
+                                    indent: indent + 4,
+                                });
+                            }
+                        }
+                        Literal::Negative(_) => children.push(Item::Line(format!(
+                            "{inner}- {}\n{inner}    holds: no such fact",
+                            literal_text(program, rule, literal)
+                        ))),
+                        Literal::Compare(..) => children.push(Item::Line(format!(
+                            "{inner}- {}\n{inner}    holds",
+                            literal_text(program, rule, literal)
+                        ))),
+                        Literal::Assign(..) | Literal::Aggregate(_) => {
+                            children.push(Item::Line(format!(
+                                "{inner}- {}\n{inner}    computed",
+                                literal_text(program, rule, literal)
+                            )))
+                        }
+                    }
+                }
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+    out
+}
+
+/// `rel("a", 1)`, values written as constants of the language.
+pub fn tuple_text(
+    program: &ir::Program,
+    values: &ValueStore,
+    rel: RelId,
+    tuple: &[Value],
+) -> String {
+    let relation = program.relation(rel);
+    let args: Vec<String> = relation
+        .columns
+        .iter()
+        .zip(tuple)
+        .map(|(column, &value)| value_text(values, column.ty, value))
+        .collect();
+    format!("{}({})", relation.name, args.join(", "))
+}
+
+fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
+    match ops::decode(values, ty, value) {
+        ops::Val::Sym(id) => crate::db::record::quote(values.symbol(id)),
+        ops::Val::Time(micros) => format!("\"{}\"", crate::value::format_datetime(micros)),
+        _ => {
+            let mut out = String::new();
+            values.write(&mut out, ty, value);
+            out
+        }
+    }
+}
