@@ -11,6 +11,7 @@
 mod atom;
 mod render;
 mod search;
+mod verify;
 
 use rustc_hash::FxHashMap;
 
@@ -63,6 +64,10 @@ pub enum ExplainError {
     /// reported instead of showing a wrong proof).
     #[error("no rule instance below the recorded height derives {0}")]
     NoInstance(String),
+    /// The proof found does not check against the relations (an engine bug,
+    /// reported instead of showing a wrong proof).
+    #[error("the proof found does not hold: {0}")]
+    Invalid(String),
 }
 
 /// The shortest proof of `tuple` of `rel` over the engine's current
@@ -122,7 +127,10 @@ pub fn explain(
             premises,
         };
     }
-    Ok(Proof { nodes, root })
+    let proof = Proof { nodes, root };
+    // Never show a proof that does not hold.
+    verify::verify(&mut search, &proof).map_err(ExplainError::Invalid)?;
+    Ok(proof)
 }
 
 fn describe(program: &ir::Program, rel: RelId) -> String {

@@ -69,6 +69,13 @@ pub fn render(
                     "{pad}{bullet}{tuple}\n{pad}    (explained above)\n"
                 ));
             }
+            Step::Rule { rule, .. } if program.rule(*rule).body.is_empty() => {
+                let rule = program.rule(*rule);
+                out.push_str(&format!(
+                    "{pad}{bullet}{tuple}\n{pad}    stated as a fact in the program at {}\n",
+                    sources.location(rule.origin)
+                ));
+            }
             Step::Rule {
                 rule,
                 regs,

@@ -24,6 +24,9 @@ pub(crate) struct Instance {
     pub premises: Vec<(usize, RelId, Vec<Value>)>,
 }
 
+/// Row numbers of a relation's tuples per value of some columns.
+type Index = FxHashMap<Vec<Value>, Vec<u32>>;
+
 /// The order of premises: tuples of relations no rule derives come first.
 type Key = Option<Height>;
 
@@ -33,7 +36,7 @@ pub(crate) struct Search<'a> {
     /// Per relation: its tuples, flat.
     tables: FxHashMap<RelId, Vec<Value>>,
     /// Per relation and bound columns: the tuples (row numbers) per key.
-    indexes: FxHashMap<(RelId, Vec<usize>), FxHashMap<Vec<Value>, Vec<u32>>>,
+    indexes: FxHashMap<(RelId, Vec<usize>), Index>,
 }
 
 /// The state of one depth-first walk over a rule body.
@@ -108,10 +111,10 @@ impl<'a> Search<'a> {
                     walk.regs[slot] = raw;
                     walk.bound[slot] = true;
                 }
-                ir::Expr::Const(value) => {
-                    if self.engine.values_mut().encode(col_ty, value) != Some(tuple[col]) {
-                        return false;
-                    }
+                ir::Expr::Const(value)
+                    if self.engine.values_mut().encode(col_ty, value) != Some(tuple[col]) =>
+                {
+                    return false;
                 }
                 // Computed arguments are checked once the body has bound their variables.
                 _ => (),
@@ -341,6 +344,35 @@ impl<'a> Search<'a> {
             let row = &table[row_idx as usize * arity..(row_idx as usize + 1) * arity];
             res.push(row.to_vec());
         }
+        // An unbound variable written twice (`!s(x, p, p)`) needs equal values.
+        let repeated: Vec<(usize, usize, ir::VarId)> = atom
+            .args
+            .iter()
+            .enumerate()
+            .flat_map(|(a, term)| {
+                atom.args
+                    .iter()
+                    .enumerate()
+                    .skip(a + 1)
+                    .filter_map(move |(b, other)| match (term, other) {
+                        (Term::Var(x), Term::Var(y)) if x == y && !walk.bound[x.0 as usize] => {
+                            Some((a, b, *x))
+                        }
+                        _ => None,
+                    })
+            })
+            .collect();
+        if !repeated.is_empty() {
+            let values = self.engine.values_mut();
+            res.retain(|row| {
+                repeated.iter().all(|&(a, b, var)| {
+                    let var_ty = rule.var(var).ty;
+                    let left = ops::convert(values, relation.columns[a].ty, var_ty, row[a]);
+                    let right = ops::convert(values, relation.columns[b].ty, var_ty, row[b]);
+                    left.is_some() && left == right
+                })
+            });
+        }
         res
     }
 
@@ -372,6 +404,37 @@ impl<'a> Search<'a> {
             }
         }
         true
+    }
+
+    /// The value of an aggregate under the given bindings (those bound before it).
+    pub fn aggregate_value(
+        &mut self,
+        rule: &ir::Rule,
+        aggregate: &ir::Aggregate,
+        regs: &[Value],
+        bound: &[bool],
+    ) -> Option<Val> {
+        // Only the variables bound before the aggregate group it.
+        let mut before = vec![false; bound.len()];
+        for literal in &rule.body {
+            if let ir::Literal::Aggregate(other) = literal
+                && std::ptr::eq(other, aggregate)
+            {
+                break;
+            }
+            mark_bound(literal, &mut before);
+        }
+        let walk = Walk {
+            regs: regs
+                .iter()
+                .zip(&before)
+                .map(|(&raw, &b)| if b { raw } else { 0 })
+                .collect(),
+            bound: before,
+            premises: Vec::new(),
+            key: None,
+        };
+        self.aggregate(rule, aggregate, &walk)
     }
 
     /// The value of an aggregate for the current bindings over the current
@@ -523,5 +586,21 @@ impl<'a> Search<'a> {
             // The checker allows no aggregate inside an aggregate.
             ir::Literal::Aggregate(_) => (),
         }
+    }
+}
+
+/// Marks the variables a literal binds (or reads: they are bound before it).
+fn mark_bound(literal: &ir::Literal, bound: &mut [bool]) {
+    match literal {
+        ir::Literal::Positive(atom) => {
+            for term in &atom.args {
+                if let Term::Var(var) = term {
+                    bound[var.0 as usize] = true;
+                }
+            }
+        }
+        ir::Literal::Assign(var, _) => bound[var.0 as usize] = true,
+        ir::Literal::Aggregate(aggregate) => bound[aggregate.result.0 as usize] = true,
+        ir::Literal::Negative(_) | ir::Literal::Compare(..) => (),
     }
 }
