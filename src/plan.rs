@@ -10,7 +10,7 @@
 //! relation; views of earlier strata are static, sorted `Relation`s.
 
 mod build;
-pub(crate) mod render;
+mod render;
 
 use crate::ir::{self, AggregateFunc, CompareOp, RelId, RuleId, VarId};
 

@@ -310,7 +310,7 @@ fn atom_text(program: &ir::Program, rule: &ir::Rule, atom: &ir::Atom) -> String 
     atom_like(program, rule, atom.rel, &args)
 }
 
-pub(crate) fn literal_text(program: &ir::Program, rule: &ir::Rule, literal: &Literal) -> String {
+fn literal_text(program: &ir::Program, rule: &ir::Rule, literal: &Literal) -> String {
     match literal {
         Literal::Positive(atom) => atom_text(program, rule, atom),
         Literal::Negative(atom) => format!("!{}", atom_text(program, rule, atom)),

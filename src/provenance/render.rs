@@ -4,8 +4,7 @@
 //! facts with their journal record when the facts come from a database.
 
 use crate::engine::ops;
-use crate::ir::{self, Literal, RelId};
-use crate::plan::render::literal_text;
+use crate::ir::{self, AggregateFunc, ArithOp, Builtin, CompareOp, Literal, RelId, Term};
 use crate::provenance::{Proof, Step};
 use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
@@ -119,6 +118,13 @@ pub fn render(
                         bindings.join(", ")
                     ));
                 }
+                let shown_values = Shown {
+                    program,
+                    rule,
+                    values,
+                    regs,
+                    bound,
+                };
                 let mut children = Vec::new();
                 for (literal_idx, literal) in rule.body.iter().enumerate() {
                     let inner = " ".repeat(indent + 4);
@@ -133,20 +139,28 @@ pub fn render(
                                 });
                             }
                         }
-                        Literal::Negative(_) => children.push(Item::Line(format!(
-                            "{inner}- {}\n{inner}    holds: no such fact",
-                            literal_text(program, rule, literal)
+                        Literal::Negative(atom) => children.push(Item::Line(format!(
+                            "{inner}- not {}\n{inner}    holds: no such fact",
+                            shown_values.atom(atom)
                         ))),
-                        Literal::Compare(..) => children.push(Item::Line(format!(
-                            "{inner}- {}\n{inner}    holds",
-                            literal_text(program, rule, literal)
+                        Literal::Compare(op, lhs, rhs) => children.push(Item::Line(format!(
+                            "{inner}- {} {} {}\n{inner}    holds",
+                            shown_values.expr(lhs),
+                            compare_text(*op),
+                            shown_values.expr(rhs)
                         ))),
-                        Literal::Assign(..) | Literal::Aggregate(_) => {
-                            children.push(Item::Line(format!(
-                                "{inner}- {}\n{inner}    computed",
-                                literal_text(program, rule, literal)
-                            )))
-                        }
+                        Literal::Assign(var, expr) => children.push(Item::Line(format!(
+                            "{inner}- {} = {}\n{inner}    computed: {}",
+                            rule.var(*var).name,
+                            shown_values.expr(expr),
+                            shown_values.var(*var)
+                        ))),
+                        Literal::Aggregate(aggregate) => children.push(Item::Line(format!(
+                            "{inner}- {} = {}\n{inner}    computed over the current facts: {}",
+                            rule.var(aggregate.result).name,
+                            shown_values.aggregate(aggregate),
+                            shown_values.var(aggregate.result)
+                        ))),
                     }
                 }
                 stack.extend(children.into_iter().rev());
@@ -154,6 +168,141 @@ pub fn render(
         }
     }
     out
+}
+
+/// Literals of one rule instance written with the instance's values in
+/// place of its bound variables (unbound ones keep their names, `_` stays).
+struct Shown<'a> {
+    program: &'a ir::Program,
+    rule: &'a ir::Rule,
+    values: &'a ValueStore,
+    regs: &'a [Value],
+    bound: &'a [bool],
+}
+
+impl Shown<'_> {
+    fn var(&self, var: ir::VarId) -> String {
+        let slot = var.0 as usize;
+        if self.bound.get(slot).copied().unwrap_or(false) {
+            value_text(self.values, self.rule.var(var).ty, self.regs[slot])
+        } else if self.rule.var(var).name.starts_with('$') {
+            "_".to_string()
+        } else {
+            self.rule.var(var).name.clone()
+        }
+    }
+
+    fn atom(&self, atom: &ir::Atom) -> String {
+        let args: Vec<String> = atom
+            .args
+            .iter()
+            .map(|term| match term {
+                Term::Var(var) => self.var(*var),
+                Term::Const(value) => const_text(value),
+                Term::Wildcard => "_".to_string(),
+            })
+            .collect();
+        format!(
+            "{}({})",
+            self.program.relation(atom.rel).name,
+            args.join(", ")
+        )
+    }
+
+    fn expr(&self, expr: &ir::Expr) -> String {
+        match expr {
+            ir::Expr::Var(var) => self.var(*var),
+            ir::Expr::Const(value) => const_text(value),
+            ir::Expr::Neg(inner) => format!("-{}", self.operand(inner)),
+            ir::Expr::Binary(op, lhs, rhs) => {
+                let op = match op {
+                    ArithOp::Add => "+",
+                    ArithOp::Sub => "-",
+                    ArithOp::Mul => "*",
+                    ArithOp::Div => "/",
+                    ArithOp::Rem => "%",
+                };
+                format!("{} {op} {}", self.operand(lhs), self.operand(rhs))
+            }
+            ir::Expr::Call(builtin, args) => {
+                let name = match builtin {
+                    Builtin::Days => "days",
+                    Builtin::Hours => "hours",
+                    Builtin::Minutes => "minutes",
+                    Builtin::Cat => "cat",
+                    Builtin::Strlen => "strlen",
+                    Builtin::ToNumber => "to_number",
+                    Builtin::ToString => "to_string",
+                    Builtin::ToFloat => "to_float",
+                };
+                let args: Vec<String> = args.iter().map(|arg| self.expr(arg)).collect();
+                format!("{name}({})", args.join(", "))
+            }
+        }
+    }
+
+    fn operand(&self, expr: &ir::Expr) -> String {
+        match expr {
+            ir::Expr::Binary(..) => format!("({})", self.expr(expr)),
+            _ => self.expr(expr),
+        }
+    }
+
+    /// The aggregate's body shows the group's values; its local variables
+    /// (never bound in the instance) keep their names.
+    fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
+        let func = match aggregate.func {
+            AggregateFunc::Count => "count",
+            AggregateFunc::Sum => "sum",
+            AggregateFunc::Min => "min",
+            AggregateFunc::Max => "max",
+            AggregateFunc::Mean => "mean",
+        };
+        let target = match &aggregate.target {
+            Some(target) => format!(" {}", self.expr(target)),
+            None => String::new(),
+        };
+        let body: Vec<String> = aggregate
+            .body
+            .iter()
+            .map(|literal| match literal {
+                Literal::Positive(atom) => self.atom(atom),
+                Literal::Negative(atom) => format!("not {}", self.atom(atom)),
+                Literal::Compare(op, lhs, rhs) => format!(
+                    "{} {} {}",
+                    self.expr(lhs),
+                    compare_text(*op),
+                    self.expr(rhs)
+                ),
+                Literal::Assign(var, expr) => {
+                    format!("{} = {}", self.rule.var(*var).name, self.expr(expr))
+                }
+                Literal::Aggregate(_) => "...".to_string(),
+            })
+            .collect();
+        format!("{func}{target} : {{ {} }}", body.join(", "))
+    }
+}
+
+fn compare_text(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "!=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+    }
+}
+
+fn const_text(value: &ir::Const) -> String {
+    match value {
+        ir::Const::Sym(text) => crate::db::record::quote(text),
+        ir::Const::Int(v) => v.to_string(),
+        ir::Const::Unsigned(v) => v.to_string(),
+        ir::Const::Float(v) => format!("{v:?}"),
+        ir::Const::Time(v) => format!("\"{}\"", crate::value::format_datetime(*v)),
+    }
 }
 
 /// `rel("a", 1)`, values written as constants of the language.
