@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::{Status, compile, eprint_diagnostics, print_stdout};
+use crate::cli::{
+    Status, compile, drop_filled_warnings, eprint_diagnostics, is_declared, print_stdout,
+};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::{Engine, Limits};
 use crate::io;
@@ -38,7 +40,7 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
     let crate::driver::Compiled {
         mut sources,
         program,
-        warnings,
+        mut warnings,
     } = compiled;
     let mut engine = Engine::new(&program);
     engine.set_provenance(true);
@@ -52,6 +54,7 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
                     return Ok(Status::Failed);
                 }
                 state = Some(loaded.state);
+                drop_filled_warnings(&mut warnings, |name| is_declared(&program, name));
             }
             Err(failure) => {
                 eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
@@ -108,7 +111,8 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
     let values = engine.values();
     let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
         let state = state.as_ref()?;
-        journal_record(&program, values, state, rel, tuple)
+        let dir = args.db.as_deref()?;
+        journal_record(&program, values, state, dir, rel, tuple)
     };
     print_stdout(&provenance::render(
         &proof, &program, &sources, values, &record,
@@ -121,6 +125,7 @@ fn journal_record(
     program: &ir::Program,
     values: &ValueStore,
     state: &crate::db::State,
+    dir: &std::path::Path,
     rel: RelId,
     tuple: &[Value],
 ) -> Option<Record> {
@@ -138,16 +143,30 @@ fn journal_record(
                     },
                 )
         };
-    let seq = facts
+    let (fields, seq) = facts
         .live
         .iter()
         .find(|(fields, _)| same(fields))
-        .map(|(_, &seq)| seq)?;
+        .map(|(fields, &seq)| (fields.to_vec(), seq))?;
     let entry = state.log.iter().find(|entry| entry.seq == seq)?;
+    // The line is kept in the transaction, not in the replayed state.
+    let fact = crate::db::record::Fact {
+        rel: relation.name.clone(),
+        fields,
+    };
+    let line = crate::db::history(dir, &fact)
+        .ok()
+        .and_then(|history| {
+            history
+                .into_iter()
+                .find(|item| item.seq == seq && item.asserted)
+        })
+        .and_then(|item| item.line);
     Some(Record {
         seq,
         recorded_at: entry.recorded_at.clone(),
         principal: entry.principal.clone(),
         source: entry.source.describe(),
+        line,
     })
 }

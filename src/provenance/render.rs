@@ -15,8 +15,10 @@ pub struct Record {
     pub seq: u64,
     pub recorded_at: String,
     pub principal: String,
-    /// The source file and line, or the EPCIS eventID, as the journal describes it.
+    /// The source file as the journal describes it (path and short SHA-256).
     pub source: String,
+    /// The fact's line in its source file, when recorded.
+    pub line: Option<u32>,
 }
 
 enum Item {
@@ -55,10 +57,16 @@ pub fn render(
         match &node.step {
             Step::Base => {
                 let what = match record(node.rel, &node.tuple) {
-                    Some(record) => format!(
-                        "recorded fact: transaction {}, {}, by {}, from {}",
-                        record.seq, record.recorded_at, record.principal, record.source
-                    ),
+                    Some(record) => {
+                        let line = record
+                            .line
+                            .map(|line| format!(" line {line}"))
+                            .unwrap_or_default();
+                        format!(
+                            "recorded fact: transaction {}, {}, by {}, from {}{line}",
+                            record.seq, record.recorded_at, record.principal, record.source
+                        )
+                    }
                     None => "given fact".to_string(),
                 };
                 out.push_str(&format!("{pad}{bullet}{tuple}\n{pad}    {what}\n"));
