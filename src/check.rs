@@ -10,7 +10,7 @@
 mod lower;
 mod resolve;
 mod safety;
-mod similar;
+pub(crate) mod similar;
 mod stratify;
 mod types;
 

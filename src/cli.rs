@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod database;
 mod demo;
+mod explain;
 mod import;
 mod import_csv;
 mod policy;
@@ -130,6 +131,15 @@ enum Command {
     /// echoes each statement and its answer, and exits 1 when any statement failed. `:help` in
     /// the REPL lists its commands.
     Repl(repl::ReplArgs),
+    /// Explain a derived tuple: the rules and facts that prove it, down to the given facts
+    ///
+    /// Evaluates the program with provenance recording over its `.input` files (-F) or a database
+    /// (--db), then prints the shortest proof of ATOM: each derived tuple with the rule that
+    /// derived it (file:line, policy and version, rule text, the values of its variables) and its
+    /// premises indented below; negated atoms and comparisons are shown as holding. With --db each
+    /// fact shows the transaction that recorded it. Exit 1 when ATOM is malformed, names no
+    /// relation (`unknown-relation`) or is not derived (`not-derived`).
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,6 +296,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::demo(&args),
         Command::Trace(command) => trace::run(&command),
         Command::Repl(args) => repl::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match res {
         Ok(status) => status.into(),

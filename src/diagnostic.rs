@@ -56,6 +56,7 @@ pub enum Code {
     // REPL (docs/cli.md)
     ReplUsage,
     Cancelled,
+    NotDerived,
 }
 
 impl Code {
@@ -97,6 +98,7 @@ impl Code {
         Code::OutputExists,
         Code::ReplUsage,
         Code::Cancelled,
+        Code::NotDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +140,7 @@ impl Code {
             Code::OutputExists => "output-exists",
             Code::ReplUsage => "repl-usage",
             Code::Cancelled => "cancelled",
+            Code::NotDerived => "not-derived",
         }
     }
 

@@ -7,7 +7,7 @@
 //! `Iteration`, `Variable`s and indexes; later strata read it through the
 //! [`stratum::Stored`] interface.
 
-mod ops;
+pub(crate) mod ops;
 mod row;
 mod stratum;
 #[cfg(test)]
@@ -154,6 +154,20 @@ pub struct Engine {
     /// A run or update stopped on a limit: the relations are not up to date,
     /// and the next update evaluates everything from the base facts.
     dirty: bool,
+    /// Provenance is recorded: the global round counter, which only grows
+    /// (see [`stratum::Heights`]).
+    rounds: Option<u64>,
+}
+
+/// The provenance annotation of a derived tuple: proofs are searched for
+/// among rule instances whose premises of the same stratum have smaller
+/// heights (premises of earlier strata are smaller whatever their round).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Height {
+    /// The stratum (plan order) that derives the tuple.
+    pub stratum: usize,
+    /// The global evaluation round in which the tuple last entered its relation.
+    pub round: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -188,7 +202,86 @@ impl Engine {
             stratum_store: Vec::new(),
             ran: false,
             dirty: false,
+            rounds: None,
         }
+    }
+
+    /// Switches provenance recording (off by default). Switching it after a
+    /// run makes the next `update` evaluate everything again, so that every
+    /// derived tuple has an annotation.
+    pub fn set_provenance(&mut self, on: bool) {
+        if on == self.rounds.is_some() {
+            return;
+        }
+        self.rounds = if on { Some(0) } else { None };
+        if self.ran {
+            self.dirty = true;
+        }
+    }
+
+    /// Provenance is recorded and the relations are up to date with it.
+    pub fn has_provenance(&self) -> bool {
+        self.rounds.is_some() && self.ran && !self.dirty
+    }
+
+    /// Some rule derives `rel`.
+    pub fn is_derived(&self, rel: RelId) -> bool {
+        self.derived[rel.0 as usize]
+    }
+
+    /// Whether `tuple` (arity values) is a tuple of `rel` now.
+    pub fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {
+        let idx = rel.0 as usize;
+        if tuple.len() != self.relations[idx].arity() {
+            return false;
+        }
+        match self.home[idx] {
+            Some(store) => self.stores[store].contains(rel, tuple),
+            None => false,
+        }
+    }
+
+    /// Whether `tuple` is a base fact of `rel` (given, not derived).
+    pub fn is_base_fact(&self, rel: RelId, tuple: &[Value]) -> bool {
+        let idx = rel.0 as usize;
+        let arity = self.relations[idx].arity();
+        if tuple.len() != arity {
+            return false;
+        }
+        if !self.derived[idx] {
+            return self.contains(rel, tuple);
+        }
+        if arity == 0 {
+            return self.derived_base_units[idx];
+        }
+        let rows = &self.derived_base[idx];
+        let n = rows.len() / arity;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match rows[mid * arity..(mid + 1) * arity].cmp(tuple) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
+    /// The provenance annotation of a derived tuple, when provenance is
+    /// recorded and the tuple is in `rel`.
+    pub fn height(&self, rel: RelId, tuple: &[Value]) -> Option<Height> {
+        if !self.has_provenance() || !self.derived[rel.0 as usize] {
+            return None;
+        }
+        let stratum = self
+            .plan
+            .strata
+            .iter()
+            .position(|stratum| stratum.relations.contains(&rel))?;
+        let store = self.stratum_store.get(stratum).copied().flatten()?;
+        let round = self.stores[store].height(rel, tuple)?;
+        Some(Height { stratum, round })
     }
 
     /// Rebuilds an engine at fixpoint from a saved state without running any
@@ -408,6 +501,7 @@ impl Engine {
                 start,
                 derived_before,
                 derived: &self.derived,
+                rounds: self.rounds.as_mut(),
             })?;
             stats[stratum_idx] = res.action;
             // From here on a relation's entry is its own change, not its base facts'.
@@ -575,6 +669,7 @@ impl Engine {
                 derived_before,
                 derived: &self.derived,
                 restore: contents.is_some(),
+                rounds: self.rounds.as_mut(),
             };
             let store = with_row_type!(narrow, width, R => stratum::evaluate::<R>(cx))?;
             for &rel in &stratum_plan.relations {
@@ -841,6 +936,30 @@ impl FactStore {
 }
 
 impl Stored for FactStore {
+    fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {
+        if self.len(rel) == 0 {
+            return false;
+        }
+        let Some(facts) = self.facts(rel) else {
+            return false;
+        };
+        if facts.arity == 0 {
+            return true;
+        }
+        let rows = facts.rows.borrow();
+        let n = rows.len() / facts.arity;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match rows[mid * facts.arity..(mid + 1) * facts.arity].cmp(tuple) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
     fn take_facts(&mut self) -> Vec<(RelId, Vec<Value>, bool)> {
         self.take()
     }

@@ -20,6 +20,7 @@ pub mod ir;
 pub mod journal;
 pub mod plan;
 pub mod policy_diff;
+pub mod provenance;
 pub mod recall_report;
 pub mod repl;
 pub mod rules;

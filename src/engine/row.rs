@@ -6,7 +6,7 @@
 use std::fmt::Debug;
 
 /// A fixed-width tuple of values; positions past a view's columns stay zero.
-pub(crate) trait Row: Copy + Ord + Default + Debug + 'static {
+pub(crate) trait Row: Copy + Ord + Default + Debug + std::hash::Hash + 'static {
     fn get(&self, idx: usize) -> u64;
 
     /// Stores `value`, which fits the element type (the planner checks).

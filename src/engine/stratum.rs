@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use std::time::Instant;
 
 use datafrog::{Iteration, Relation, Variable};
+use rustc_hash::FxHashMap;
 
 mod update;
 
@@ -41,6 +42,15 @@ pub(crate) trait Stored {
         _delete: &[Value],
     ) -> (Vec<Value>, Vec<Value>) {
         (Vec::new(), Vec::new())
+    }
+
+    /// Whether `tuple` (columns in relation order) is a tuple of `rel` now.
+    fn contains(&self, rel: RelId, tuple: &[Value]) -> bool;
+
+    /// The evaluation round in which `tuple` last entered `rel`, when
+    /// provenance is recorded (see [`Heights`]).
+    fn height(&self, _rel: RelId, _tuple: &[Value]) -> Option<u64> {
+        None
     }
 
     /// Builds the views only updates read (lazy views), from the state
@@ -88,6 +98,8 @@ pub(crate) struct UpdateCx<'a> {
     pub start: Instant,
     pub derived_before: u64,
     pub derived: &'a [bool],
+    /// Provenance is recorded: the global round counter (see [`Heights`]).
+    pub rounds: Option<&'a mut u64>,
 }
 
 /// The strata evaluated before the current one.
@@ -131,6 +143,39 @@ pub(crate) struct Cx<'a> {
     /// `base` holds every tuple of the stratum's relations at fixpoint: fill
     /// the views without running any rule.
     pub restore: bool,
+    /// Provenance is recorded: the global round counter (see [`Heights`]).
+    pub rounds: Option<&'a mut u64>,
+}
+
+/// Provenance annotations of one stratum: per stored relation (in the order
+/// of `State::storage`), the round in which each tuple last entered it.
+///
+/// The round counter is global and only grows (across `run` and every
+/// `update`), and a tuple gets the current round when it appears in a
+/// variable's `recent` batch. A tuple's derivation that round read only
+/// tuples present before it: same-stratum premises have strictly smaller
+/// heights, earlier-stratum premises are smaller in the order (stratum,
+/// height). `provenance` rebuilds proofs by searching for such instances.
+pub(crate) type Heights<R> = Vec<FxHashMap<R, u64>>;
+
+/// Records the tuples that entered the stratum's stored relations this round.
+fn record_heights<R: Row>(
+    views: &[ViewData<R>],
+    storage: &[(RelId, ViewId, Vec<usize>)],
+    heights: &mut Heights<R>,
+    round: &mut u64,
+) {
+    *round += 1;
+    for (k, (_, view, _)) in storage.iter().enumerate() {
+        if let ViewData::Dynamic(variable) = &views[*view] {
+            let recent = variable.recent.borrow();
+            let map = &mut heights[k];
+            map.reserve(recent.elements.len());
+            for row in &recent.elements {
+                map.insert(*row, *round);
+            }
+        }
+    }
 }
 
 enum ViewData<R: Row> {
@@ -147,11 +192,27 @@ struct State<R: Row> {
     views: Vec<ViewData<R>>,
     /// Per stored relation: its view and the relation column of each position.
     storage: Vec<(RelId, ViewId, Vec<usize>)>,
+    /// Provenance annotations, when recorded.
+    heights: Option<Heights<R>>,
 }
 
 impl<R: Row> State<R> {
     fn storage(&self, rel: RelId) -> Option<&(RelId, ViewId, Vec<usize>)> {
         self.storage.iter().find(|(stored, _, _)| *stored == rel)
+    }
+
+    /// The storage row of a relation-order tuple, and the relation's index in `storage`.
+    fn storage_row(&self, rel: RelId, tuple: &[Value]) -> Option<(usize, ViewId, R)> {
+        let k = self
+            .storage
+            .iter()
+            .position(|(stored, _, _)| *stored == rel)?;
+        let (_, view, cols) = &self.storage[k];
+        let mut row = R::default();
+        for (pos, &col) in cols.iter().enumerate() {
+            row.set(pos, *tuple.get(col)?);
+        }
+        Some((k, *view, row))
     }
 }
 
@@ -165,6 +226,25 @@ impl<R: Row> Stored for State<R> {
 
     fn prepare(&mut self, cx: PrepareCx<'_>) {
         prepare_state(self, cx);
+    }
+
+    fn contains(&self, rel: RelId, tuple: &[Value]) -> bool {
+        let Some((_, view, row)) = self.storage_row(rel, tuple) else {
+            return false;
+        };
+        // A value wider than the row type cannot be stored in it.
+        let mut check = vec![0; tuple.len()];
+        if let Some((_, _, cols)) = self.storage(rel) {
+            for (pos, &col) in cols.iter().enumerate() {
+                check[col] = row.get(pos);
+            }
+        }
+        check == tuple && update::contains(&self.views[view], &row)
+    }
+
+    fn height(&self, rel: RelId, tuple: &[Value]) -> Option<u64> {
+        let (k, _, row) = self.storage_row(rel, tuple)?;
+        self.heights.as_ref()?.get(k)?.get(&row).copied()
     }
 
     fn update(&mut self, cx: UpdateCx<'_>) -> Result<StratumUpdate, EngineError> {
@@ -270,6 +350,7 @@ fn build_state<R: Row>(cx: Cx<'_>) -> Result<State<R>, EngineError> {
         derived_before,
         derived,
         restore,
+        mut rounds,
     } = cx;
     let mut iteration = Iteration::new();
     let shapes: Vec<ViewShape> = plan
@@ -395,7 +476,13 @@ fn build_state<R: Row>(cx: Cx<'_>) -> Result<State<R>, EngineError> {
             .map(|(_, view, _)| view_len(&views[*view]) as u64)
             .sum()
     };
+    let mut heights: Option<Heights<R>> = rounds
+        .as_ref()
+        .map(|_| storage.iter().map(|_| FxHashMap::default()).collect());
     while iteration.changed() {
+        if let (Some(heights), Some(round)) = (heights.as_mut(), rounds.as_deref_mut()) {
+            record_heights(&views, &storage, heights, round);
+        }
         check_limits(limits, start, derived_before + count_derived(&views))?;
         for (recursive, steps, head, slots, n_regs) in &compiled {
             if *recursive {
@@ -409,6 +496,7 @@ fn build_state<R: Row>(cx: Cx<'_>) -> Result<State<R>, EngineError> {
         iteration,
         views,
         storage,
+        heights,
     })
 }
 

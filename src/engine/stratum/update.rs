@@ -110,6 +110,7 @@ pub(super) fn update_state<R: Row>(
         start,
         derived_before,
         derived,
+        mut rounds,
     } = cx;
     let changed = |rel: RelId| {
         let (ins, del) = &changes[rel.0 as usize];
@@ -150,6 +151,7 @@ pub(super) fn update_state<R: Row>(
                 derived_before,
                 derived,
                 restore: false,
+                rounds,
             },
             base,
         );
@@ -307,6 +309,14 @@ pub(super) fn update_state<R: Row>(
             relation.elements = union(&relation.elements, &view_new[idx]);
         }
     }
+    if let Some(heights) = state.heights.as_mut() {
+        // Overdeleted tuples lose their annotation; re-derived ones get a new one.
+        for (k, rows) in dset.iter().enumerate() {
+            for row in rows {
+                heights[k].remove(row);
+            }
+        }
+    }
     for (k, (rel, storage, cols)) in own.iter().enumerate() {
         if dset[k].is_empty() {
             continue;
@@ -417,6 +427,9 @@ pub(super) fn update_state<R: Row>(
     };
     let mut added: Vec<Vec<R>> = vec![Vec::new(); own.len()];
     while state.iteration.changed() {
+        if let (Some(heights), Some(round)) = (state.heights.as_mut(), rounds.as_deref_mut()) {
+            super::record_heights(&state.views, &own, heights, round);
+        }
         for (k, (_, storage, _)) in own.iter().enumerate() {
             if let ViewData::Dynamic(variable) = &state.views[*storage] {
                 added[k].extend_from_slice(&variable.recent.borrow().elements);
@@ -648,7 +661,7 @@ fn reproject<R: Row>(rows: &[R], cols: &[usize], stride: usize, shape: &ViewShap
     res
 }
 
-fn contains<R: Row>(view: &ViewData<R>, row: &R) -> bool {
+pub(super) fn contains<R: Row>(view: &ViewData<R>, row: &R) -> bool {
     let mut found = false;
     super::for_each_batch(view, super::Read::Full, &mut |batch| {
         found = found || batch.binary_search(row).is_ok();

@@ -1,0 +1,172 @@
+//! This module implements `tracelog explain ATOM --rules PROGRAM`: the
+//! program evaluated with provenance recording over its `.input` files or a
+//! database, and the shortest proof of one derived tuple printed as indented
+//! text, down to the given (or recorded) facts.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::{
+    Status, compile, drop_filled_warnings, eprint_diagnostics, is_declared, print_stdout,
+};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::engine::{Engine, Limits};
+use crate::io;
+use crate::ir::{self, RelId, Type};
+use crate::provenance::{self, ExplainError, Record};
+use crate::source::Span;
+use crate::value::{Value, ValueStore};
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The tuple to explain, as an atom of constants: 'lot_affected("L-2")'
+    pub atom: String,
+    /// The program (a .dl file) whose rules derived the tuple
+    #[arg(long = "rules", value_name = "PROGRAM")]
+    pub rules: PathBuf,
+    /// Directory the `.input` files are read from [default: ., or none with --db]
+    #[arg(short = 'F', long = "facts", value_name = "DIR")]
+    pub facts: Option<PathBuf>,
+    /// Evaluate over this database's facts; each fact of the proof then shows its transaction
+    #[arg(long = "db", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+}
+
+pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
+    let Some(compiled) = compile(&args.rules, false)? else {
+        return Ok(Status::Failed);
+    };
+    let crate::driver::Compiled {
+        mut sources,
+        program,
+        mut warnings,
+    } = compiled;
+    let mut engine = Engine::new(&program);
+    engine.set_provenance(true);
+    let mut state = None;
+    if let Some(dir) = &args.db {
+        match crate::db::read(dir, Default::default()) {
+            Ok(loaded) => {
+                if let Err(diagnostics) = io::load_db(&program, &mut engine, &loaded.state) {
+                    // Database facts are checked against the program: problems point into it.
+                    eprint_diagnostics(&sources, &diagnostics)?;
+                    return Ok(Status::Failed);
+                }
+                state = Some(loaded.state);
+                drop_filled_warnings(&mut warnings, |name| is_declared(&program, name));
+            }
+            Err(failure) => {
+                eprint_diagnostics(&failure.sources, &failure.diagnostics)?;
+                return Ok(Status::Failed);
+            }
+        }
+    }
+    if args.db.is_none() || args.facts.is_some() {
+        let dir = args.facts.clone().unwrap_or_else(|| PathBuf::from("."));
+        if let Err(diagnostics) = io::load_inputs(&program, &mut engine, &dir) {
+            eprint_diagnostics(&sources, &diagnostics)?;
+            return Ok(Status::Failed);
+        }
+    }
+    eprint_diagnostics(&sources, &warnings)?;
+    if let Err(err) = engine.run(&Limits::default()) {
+        eprint_diagnostics(
+            &sources,
+            &[Diagnostic::error(Code::Timeout, err.to_string())],
+        )?;
+        return Ok(Status::Failed);
+    }
+    let (rel, tuple) =
+        match provenance::parse_atom(&mut sources, &program, engine.values_mut(), &args.atom) {
+            Ok(found) => found,
+            Err(diagnostics) => {
+                eprint_diagnostics(&sources, &diagnostics)?;
+                return Ok(Status::Failed);
+            }
+        };
+    let proof = match provenance::explain(&mut engine, &program, rel, &tuple) {
+        Ok(proof) => proof,
+        Err(ExplainError::NotDerived) => {
+            let file = sources.add("<atom>", None, args.atom.clone());
+            let diagnostic = Diagnostic::error(
+                Code::NotDerived,
+                format!(
+                    "{} is not derived from these facts",
+                    provenance::render_tuple(&program, engine.values(), rel, &tuple)
+                ),
+            )
+            .at(Span::new(file, 0, args.atom.len()))
+            .with_label("not in the relation")
+            .with_help(
+                "check the values and the facts; `tracelog explain --not` (why not) is not available yet",
+            );
+            eprint_diagnostics(&sources, &[diagnostic])?;
+            return Ok(Status::Failed);
+        }
+        Err(err) => {
+            return Err(std::io::Error::other(format!("cannot explain: {err}")));
+        }
+    };
+    let values = engine.values();
+    let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
+        let state = state.as_ref()?;
+        let dir = args.db.as_deref()?;
+        journal_record(&program, values, state, dir, rel, tuple)
+    };
+    print_stdout(&provenance::render(
+        &proof, &program, &sources, values, &record,
+    ))?;
+    Ok(Status::Ok)
+}
+
+/// The transaction that recorded a live base fact of the database.
+fn journal_record(
+    program: &ir::Program,
+    values: &ValueStore,
+    state: &crate::db::State,
+    dir: &std::path::Path,
+    rel: RelId,
+    tuple: &[Value],
+) -> Option<Record> {
+    let relation = program.relation(rel);
+    let facts = state.relations.get(&relation.name)?;
+    let mut scratch = ValueStore::default();
+    let mut same =
+        |fields: &[String]| -> bool {
+            fields.len() == tuple.len()
+                && fields.iter().zip(tuple).zip(&relation.columns).all(
+                    |((field, &value), column)| match column.ty {
+                        Type::Symbol => values.symbol_id(field) == Some(value as u32),
+                        Type::Any => false,
+                        ty => scratch.parse(ty, field).ok() == Some(value),
+                    },
+                )
+        };
+    let (fields, seq) = facts
+        .live
+        .iter()
+        .find(|(fields, _)| same(fields))
+        .map(|(fields, &seq)| (fields.to_vec(), seq))?;
+    let entry = state.log.iter().find(|entry| entry.seq == seq)?;
+    // The line is kept in the transaction, not in the replayed state.
+    let fact = crate::db::record::Fact {
+        rel: relation.name.clone(),
+        fields,
+    };
+    let line = crate::db::history(dir, &fact)
+        .ok()
+        .and_then(|history| {
+            history
+                .into_iter()
+                .find(|item| item.seq == seq && item.asserted)
+        })
+        .and_then(|item| item.line);
+    Some(Record {
+        seq,
+        recorded_at: entry.recorded_at.clone(),
+        principal: entry.principal.clone(),
+        source: entry.source.describe(),
+        line,
+    })
+}
