@@ -224,6 +224,22 @@ pub enum Builtin {
     ToFloat,
 }
 
+impl Builtin {
+    /// The function's name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Days => "days",
+            Builtin::Hours => "hours",
+            Builtin::Minutes => "minutes",
+            Builtin::Cat => "cat",
+            Builtin::Strlen => "strlen",
+            Builtin::ToNumber => "to_number",
+            Builtin::ToString => "to_string",
+            Builtin::ToFloat => "to_float",
+        }
+    }
+}
+
 /// `result = func target : { body }`, grouped by the variables of `body` that
 /// are bound before the aggregate; the other variables of `body` are local.
 #[derive(Clone, Debug)]

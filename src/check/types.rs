@@ -90,16 +90,6 @@ fn const_ty(value: &ast::Const) -> Ty {
     }
 }
 
-fn op_str(op: ArithOp) -> &'static str {
-    match op {
-        ArithOp::Add => "+",
-        ArithOp::Sub => "-",
-        ArithOp::Mul => "*",
-        ArithOp::Div => "/",
-        ArithOp::Rem => "%",
-    }
-}
-
 /// The kind of `a op b`; `Err` when the operation does not apply.
 fn arith(op: ArithOp, a: Ty, b: Ty) -> Result<Ty, ()> {
     use Ty::*;
@@ -144,19 +134,6 @@ fn builtin_ty(builtin: Builtin) -> Ty {
         }
         Builtin::Cat | Builtin::ToString => Ty::T(Type::Symbol),
         Builtin::ToFloat => Ty::T(Type::Float),
-    }
-}
-
-fn builtin_name(builtin: Builtin) -> &'static str {
-    match builtin {
-        Builtin::Days => "days",
-        Builtin::Hours => "hours",
-        Builtin::Minutes => "minutes",
-        Builtin::Cat => "cat",
-        Builtin::Strlen => "strlen",
-        Builtin::ToNumber => "to_number",
-        Builtin::ToString => "to_string",
-        Builtin::ToFloat => "to_float",
     }
 }
 
@@ -787,7 +764,7 @@ impl Infer<'_> {
                         };
                         let message = format!(
                             "type mismatch: cannot apply `{}` to a {} and a {}",
-                            op_str(*op),
+                            op.symbol(),
                             lhs_ty.describe(),
                             rhs_ty.describe()
                         );
@@ -820,7 +797,7 @@ impl Infer<'_> {
                         };
                         let message = format!(
                             "type mismatch: `{}` takes {wanted}, not a {}",
-                            builtin_name(*builtin),
+                            builtin.name(),
                             ty.describe()
                         );
                         diags.push(self.mismatch(

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::ir::{self, AggregateFunc, ArithOp, Builtin, CompareOp, Literal, Term};
+use crate::ir::{self, AggregateFunc, CompareOp, Literal, Term};
 use crate::plan::{Plan, Read, Step, StratumPlan, Variant, View};
 
 /// The plan as text, each step under its source rule (`tracelog plan`);
@@ -365,13 +365,7 @@ fn expr_text(program: &ir::Program, rule: &ir::Rule, expr: &ir::Expr) -> String 
         ir::Expr::Const(value) => const_text(value),
         ir::Expr::Neg(inner) => format!("-{}", operand_text(program, rule, inner)),
         ir::Expr::Binary(op, lhs, rhs) => {
-            let op = match op {
-                ArithOp::Add => "+",
-                ArithOp::Sub => "-",
-                ArithOp::Mul => "*",
-                ArithOp::Div => "/",
-                ArithOp::Rem => "%",
-            };
+            let op = op.symbol();
             format!(
                 "{} {op} {}",
                 operand_text(program, rule, lhs),
@@ -379,16 +373,7 @@ fn expr_text(program: &ir::Program, rule: &ir::Rule, expr: &ir::Expr) -> String 
             )
         }
         ir::Expr::Call(builtin, args) => {
-            let name = match builtin {
-                Builtin::Days => "days",
-                Builtin::Hours => "hours",
-                Builtin::Minutes => "minutes",
-                Builtin::Cat => "cat",
-                Builtin::Strlen => "strlen",
-                Builtin::ToNumber => "to_number",
-                Builtin::ToString => "to_string",
-                Builtin::ToFloat => "to_float",
-            };
+            let name = builtin.name();
             let args: Vec<String> = args
                 .iter()
                 .map(|arg| expr_text(program, rule, arg))

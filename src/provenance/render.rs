@@ -4,7 +4,7 @@
 //! facts with their journal record when the facts come from a database.
 
 use crate::engine::ops;
-use crate::ir::{self, AggregateFunc, ArithOp, Builtin, CompareOp, Literal, RelId, Term};
+use crate::ir::{self, AggregateFunc, CompareOp, Literal, RelId, Term};
 use crate::provenance::{Proof, Step};
 use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
@@ -223,26 +223,11 @@ impl Shown<'_> {
             ir::Expr::Const(value) => const_text(value),
             ir::Expr::Neg(inner) => format!("-{}", self.operand(inner)),
             ir::Expr::Binary(op, lhs, rhs) => {
-                let op = match op {
-                    ArithOp::Add => "+",
-                    ArithOp::Sub => "-",
-                    ArithOp::Mul => "*",
-                    ArithOp::Div => "/",
-                    ArithOp::Rem => "%",
-                };
+                let op = op.symbol();
                 format!("{} {op} {}", self.operand(lhs), self.operand(rhs))
             }
             ir::Expr::Call(builtin, args) => {
-                let name = match builtin {
-                    Builtin::Days => "days",
-                    Builtin::Hours => "hours",
-                    Builtin::Minutes => "minutes",
-                    Builtin::Cat => "cat",
-                    Builtin::Strlen => "strlen",
-                    Builtin::ToNumber => "to_number",
-                    Builtin::ToString => "to_string",
-                    Builtin::ToFloat => "to_float",
-                };
+                let name = builtin.name();
                 let args: Vec<String> = args.iter().map(|arg| self.expr(arg)).collect();
                 format!("{name}({})", args.join(", "))
             }

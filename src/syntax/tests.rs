@@ -166,13 +166,7 @@ fn print_expr(expr: &Expr) -> String {
         Expr::Const(Const::Float(value), _) => format!("{value:?}"),
         Expr::Neg(operand, _) => format!("(neg {})", print_expr(operand)),
         Expr::Binary(op, lhs, rhs, _) => {
-            let op = match op {
-                ArithOp::Add => "+",
-                ArithOp::Sub => "-",
-                ArithOp::Mul => "*",
-                ArithOp::Div => "/",
-                ArithOp::Rem => "%",
-            };
+            let op = op.symbol();
             format!("({op} {} {})", print_expr(lhs), print_expr(rhs))
         }
         Expr::Call(name, args, _) => {
