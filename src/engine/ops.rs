@@ -380,3 +380,56 @@ pub(crate) fn static_type(rule: &ir::Rule, expr: &ir::Expr) -> Option<Type> {
         _ => None,
     }
 }
+
+/// An aggregate over the values of its `n` distinct assignments (the engine
+/// while evaluating, the proof search while re-checking a step); `None` when
+/// the rule does not fire (empty min, max or mean, an overflow).
+pub(crate) fn fold_aggregate(
+    store: &ValueStore,
+    func: crate::ir::AggregateFunc,
+    mut picked: impl Iterator<Item = Val>,
+    n: usize,
+) -> Option<Val> {
+    use crate::ir::AggregateFunc;
+    match func {
+        AggregateFunc::Count => Some(Val::Int(i64::try_from(n).ok()?)),
+        AggregateFunc::Sum => {
+            let Some(mut acc) = picked.next() else {
+                return Some(Val::Int(0));
+            };
+            for val in picked {
+                acc = arith(crate::ir::ArithOp::Add, acc, val)?;
+            }
+            Some(acc)
+        }
+        AggregateFunc::Min | AggregateFunc::Max => {
+            let want = if func == AggregateFunc::Min {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+            let mut best = picked.next()?;
+            for val in picked {
+                if val_cmp(store, val, best) == want {
+                    best = val;
+                }
+            }
+            Some(best)
+        }
+        AggregateFunc::Mean => {
+            if n == 0 {
+                return None;
+            }
+            let mut sum = 0.0;
+            for val in picked {
+                sum += match val {
+                    Val::Int(v) => v as f64,
+                    Val::Uns(v) => v as f64,
+                    Val::Float(v) => v,
+                    _ => return None,
+                };
+            }
+            Some(Val::Float(sum / n as f64))
+        }
+    }
+}

@@ -1261,48 +1261,8 @@ impl<R: Row> Exec<'_, R> {
                 keep.dedup_by(|a, b| row(*a) == row(*b));
             }
         }
-        let mut picked = keep.iter().map(|&idx| vals[idx]);
-        match aggregate.func {
-            AggregateFunc::Count => Some(Val::Int(i64::try_from(keep.len()).ok()?)),
-            AggregateFunc::Sum => {
-                let Some(mut acc) = picked.next() else {
-                    return Some(Val::Int(0));
-                };
-                for val in picked {
-                    acc = ops::arith(ir::ArithOp::Add, acc, val)?;
-                }
-                Some(acc)
-            }
-            AggregateFunc::Min | AggregateFunc::Max => {
-                let want = if aggregate.func == AggregateFunc::Min {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                };
-                let mut best = picked.next()?;
-                for val in picked {
-                    if ops::val_cmp(self.values, val, best) == want {
-                        best = val;
-                    }
-                }
-                Some(best)
-            }
-            AggregateFunc::Mean => {
-                if keep.is_empty() {
-                    return None;
-                }
-                let mut sum = 0.0;
-                for val in picked {
-                    sum += match val {
-                        Val::Int(v) => v as f64,
-                        Val::Uns(v) => v as f64,
-                        Val::Float(v) => v,
-                        _ => return None,
-                    };
-                }
-                Some(Val::Float(sum / keep.len() as f64))
-            }
-        }
+        let picked = keep.iter().map(|&idx| vals[idx]);
+        ops::fold_aggregate(self.values, aggregate.func, picked, keep.len())
     }
 }
 

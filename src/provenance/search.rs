@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::engine::ops::{self, CExpr, Val};
 use crate::engine::{Engine, Height};
-use crate::ir::{self, AggregateFunc, RelId, RuleId, Term};
+use crate::ir::{self, RelId, RuleId, Term};
 use crate::value::Value;
 
 /// One rule instance: the rule, the value of every variable (encoded in the
@@ -458,48 +458,8 @@ impl<'a> Search<'a> {
         found.sort_by(|a, b| a.0.cmp(&b.0));
         found.dedup_by(|a, b| a.0 == b.0);
         let values = self.engine.values_mut();
-        let mut picked = found.iter().map(|(_, val)| val.unwrap_or(Val::Int(0)));
-        match aggregate.func {
-            AggregateFunc::Count => Some(Val::Int(i64::try_from(found.len()).ok()?)),
-            AggregateFunc::Sum => {
-                let Some(mut acc) = picked.next() else {
-                    return Some(Val::Int(0));
-                };
-                for val in picked {
-                    acc = ops::arith(ir::ArithOp::Add, acc, val)?;
-                }
-                Some(acc)
-            }
-            AggregateFunc::Min | AggregateFunc::Max => {
-                let want = if aggregate.func == AggregateFunc::Min {
-                    std::cmp::Ordering::Less
-                } else {
-                    std::cmp::Ordering::Greater
-                };
-                let mut best = picked.next()?;
-                for val in picked {
-                    if ops::val_cmp(values, val, best) == want {
-                        best = val;
-                    }
-                }
-                Some(best)
-            }
-            AggregateFunc::Mean => {
-                if found.is_empty() {
-                    return None;
-                }
-                let mut sum = 0.0;
-                for val in picked {
-                    sum += match val {
-                        Val::Int(v) => v as f64,
-                        Val::Uns(v) => v as f64,
-                        Val::Float(v) => v,
-                        _ => return None,
-                    };
-                }
-                Some(Val::Float(sum / found.len() as f64))
-            }
-        }
+        let picked = found.iter().map(|(_, val)| val.unwrap_or(Val::Int(0)));
+        ops::fold_aggregate(values, aggregate.func, picked, found.len())
     }
 
     /// Collects the assignments of the aggregate body's local variables
