@@ -147,7 +147,7 @@ impl Code {
     /// The reference that documents this code: the language's, the database's,
     /// the traceability library's (importers, reports) or the command line's (REPL).
     pub fn reference(self) -> &'static str {
-        if self >= Code::ReplUsage {
+        if matches!(self, Code::ReplUsage | Code::Cancelled) {
             "docs/cli.md"
         } else if self >= Code::EpcisSyntax {
             "docs/traceability.md"
