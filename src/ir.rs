@@ -64,6 +64,25 @@ pub enum Const {
     Time(i64),
 }
 
+impl Const {
+    /// A constant written as an argument (`"a"`, `3`, `-2.5`), the way a
+    /// fact states it; `None` for anything else or an overflowing `-i64::MIN`.
+    pub fn from_literal(expr: &crate::syntax::ast::Expr) -> Option<Const> {
+        use crate::syntax::ast;
+        Some(match expr {
+            ast::Expr::Const(ast::Const::Str(text), _) => Const::Sym(text.clone()),
+            ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(*v),
+            ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(*v),
+            ast::Expr::Neg(inner, _) => match inner.as_ref() {
+                ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(v.checked_neg()?),
+                ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(-v),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Program {
     pub relations: Vec<Relation>,

@@ -318,21 +318,14 @@ fn item_span(item: &ast::Item) -> Span {
 
 /// The text of a constant argument as a fact file would hold it.
 fn constant_text(expr: &ast::Expr) -> Option<String> {
-    use crate::ir::Const;
-    let value = match expr {
-        ast::Expr::Const(ast::Const::Str(text), _) => return Some(text.clone()),
-        ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(*v),
-        ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(*v),
-        ast::Expr::Neg(inner, _) => match inner.as_ref() {
-            ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(v.checked_neg()?),
-            ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(-v),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let mut out = String::new();
-    crate::value::write_const(&mut out, &value);
-    Some(out)
+    match crate::ir::Const::from_literal(expr)? {
+        crate::ir::Const::Sym(text) => Some(text),
+        value => {
+            let mut out = String::new();
+            crate::value::write_const(&mut out, &value);
+            Some(out)
+        }
+    }
 }
 
 fn read_rows(

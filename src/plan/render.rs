@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::ir::{self, AggregateFunc, CompareOp, Literal, Term};
+use crate::ir::{self, CompareOp, Literal, Term};
 use crate::plan::{Plan, Read, Step, StratumPlan, Variant, View};
 
 /// The plan as text, each step under its source rule (`tracelog plan`);
@@ -334,13 +334,7 @@ fn literal_text(program: &ir::Program, rule: &ir::Rule, literal: &Literal) -> St
             expr_text(program, rule, expr)
         ),
         Literal::Aggregate(aggregate) => {
-            let func = match aggregate.func {
-                AggregateFunc::Count => "count",
-                AggregateFunc::Sum => "sum",
-                AggregateFunc::Min => "min",
-                AggregateFunc::Max => "max",
-                AggregateFunc::Mean => "mean",
-            };
+            let func = aggregate.func.name();
             let target = match &aggregate.target {
                 Some(target) => format!(" {}", expr_text(program, rule, target)),
                 None => String::new(),

@@ -94,7 +94,7 @@ pub fn parse_atom(
     let mut tuple = Vec::with_capacity(atom.args.len());
     let mut errors = Vec::new();
     for (arg, column) in atom.args.iter().zip(&relation.columns) {
-        let Some(constant) = constant(arg) else {
+        let Some(constant) = Const::from_literal(arg) else {
             errors.push(
                 Diagnostic::error(Code::NotAFact, "each argument must be a constant")
                     .at(arg.span())
@@ -131,18 +131,4 @@ pub fn parse_atom(
     } else {
         Err(errors)
     }
-}
-
-fn constant(expr: &ast::Expr) -> Option<Const> {
-    Some(match expr {
-        ast::Expr::Const(ast::Const::Str(text), _) => Const::Sym(text.clone()),
-        ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(*v),
-        ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(*v),
-        ast::Expr::Neg(inner, _) => match inner.as_ref() {
-            ast::Expr::Const(ast::Const::Int(v), _) => Const::Int(v.checked_neg()?),
-            ast::Expr::Const(ast::Const::Float(v), _) => Const::Float(-v),
-            _ => return None,
-        },
-        _ => return None,
-    })
 }

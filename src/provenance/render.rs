@@ -4,7 +4,7 @@
 //! facts with their journal record when the facts come from a database.
 
 use crate::engine::ops;
-use crate::ir::{self, AggregateFunc, CompareOp, Literal, RelId, Term};
+use crate::ir::{self, CompareOp, Literal, RelId, Term};
 use crate::provenance::{Proof, Step};
 use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
@@ -244,13 +244,7 @@ impl Shown<'_> {
     /// The aggregate's body shows the group's values; its local variables
     /// (never bound in the instance) keep their names.
     fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
-        let func = match aggregate.func {
-            AggregateFunc::Count => "count",
-            AggregateFunc::Sum => "sum",
-            AggregateFunc::Min => "min",
-            AggregateFunc::Max => "max",
-            AggregateFunc::Mean => "mean",
-        };
+        let func = aggregate.func.name();
         let target = match &aggregate.target {
             Some(target) => format!(" {}", self.expr(target)),
             None => String::new(),

@@ -186,16 +186,7 @@ impl<'a> Search<'a> {
                 }
             }
             ir::Literal::Compare(op, lhs, rhs) => {
-                let values = self.engine.values_mut();
-                let lhs_c = CExpr::compile(values, rule, lhs, ops::static_type(rule, rhs));
-                let rhs_c = CExpr::compile(values, rule, rhs, ops::static_type(rule, lhs));
-                let (Some(a), Some(b)) = (
-                    lhs_c.eval(values, &walk.regs),
-                    rhs_c.eval(values, &walk.regs),
-                ) else {
-                    return;
-                };
-                if ops::compare(values, *op, a, b) {
+                if self.holds(rule, *op, lhs, rhs, walk) {
                     self.body(rule_id, rule, tuple, height, idx + 1, walk, best);
                 }
             }
@@ -437,6 +428,28 @@ impl<'a> Search<'a> {
         self.aggregate(rule, aggregate, &walk)
     }
 
+    /// Whether `lhs op rhs` holds under the walk's bindings (false when a
+    /// side cannot be computed, as in evaluation).
+    fn holds(
+        &mut self,
+        rule: &ir::Rule,
+        op: ir::CompareOp,
+        lhs: &ir::Expr,
+        rhs: &ir::Expr,
+        walk: &Walk,
+    ) -> bool {
+        let values = self.engine.values_mut();
+        let lhs_c = CExpr::compile(values, rule, lhs, ops::static_type(rule, rhs));
+        let rhs_c = CExpr::compile(values, rule, rhs, ops::static_type(rule, lhs));
+        match (
+            lhs_c.eval(values, &walk.regs),
+            rhs_c.eval(values, &walk.regs),
+        ) {
+            (Some(a), Some(b)) => ops::compare(values, op, a, b),
+            _ => false,
+        }
+    }
+
     /// The value of an aggregate for the current bindings over the current
     /// relations (it reads earlier strata only); `None` when the rule does
     /// not fire (an empty min, max or mean, an overflow).
@@ -508,16 +521,7 @@ impl<'a> Search<'a> {
                 }
             }
             ir::Literal::Compare(op, lhs, rhs) => {
-                let values = self.engine.values_mut();
-                let lhs_c = CExpr::compile(values, rule, lhs, ops::static_type(rule, rhs));
-                let rhs_c = CExpr::compile(values, rule, rhs, ops::static_type(rule, lhs));
-                let (Some(a), Some(b)) = (
-                    lhs_c.eval(values, &walk.regs),
-                    rhs_c.eval(values, &walk.regs),
-                ) else {
-                    return;
-                };
-                if ops::compare(values, *op, a, b) {
+                if self.holds(rule, *op, lhs, rhs, walk) {
                     self.aggregate_body(rule, aggregate, idx + 1, walk, before, found);
                 }
             }

@@ -208,6 +208,19 @@ pub enum AggregateFunc {
     Mean,
 }
 
+impl AggregateFunc {
+    /// The function's name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFunc::Count => "count",
+            AggregateFunc::Sum => "sum",
+            AggregateFunc::Min => "min",
+            AggregateFunc::Max => "max",
+            AggregateFunc::Mean => "mean",
+        }
+    }
+}
+
 /// `count : { body }`, `count : atom`, `sum x : { body }`, `min e : atom`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Aggregate {

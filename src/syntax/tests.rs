@@ -177,13 +177,7 @@ fn print_expr(expr: &Expr) -> String {
             out + ")"
         }
         Expr::Aggregate(aggregate) => {
-            let func = match aggregate.func {
-                AggregateFunc::Count => "count",
-                AggregateFunc::Sum => "sum",
-                AggregateFunc::Min => "min",
-                AggregateFunc::Max => "max",
-                AggregateFunc::Mean => "mean",
-            };
+            let func = aggregate.func.name();
             match &aggregate.target {
                 None => format!("({func} {})", print_body(&aggregate.body)),
                 Some(target) => format!(
