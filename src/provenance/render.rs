@@ -180,16 +180,16 @@ pub fn render(
 
 /// Literals of one rule instance written with the instance's values in
 /// place of its bound variables (unbound ones keep their names, `_` stays).
-struct Shown<'a> {
-    program: &'a ir::Program,
-    rule: &'a ir::Rule,
-    values: &'a ValueStore,
-    regs: &'a [Value],
-    bound: &'a [bool],
+pub(super) struct Shown<'a> {
+    pub program: &'a ir::Program,
+    pub rule: &'a ir::Rule,
+    pub values: &'a ValueStore,
+    pub regs: &'a [Value],
+    pub bound: &'a [bool],
 }
 
 impl Shown<'_> {
-    fn var(&self, var: ir::VarId) -> String {
+    pub(super) fn var(&self, var: ir::VarId) -> String {
         let slot = var.0 as usize;
         if self.bound.get(slot).copied().unwrap_or(false) {
             value_text(self.values, self.rule.var(var).ty, self.regs[slot])
@@ -200,7 +200,7 @@ impl Shown<'_> {
         }
     }
 
-    fn atom(&self, atom: &ir::Atom) -> String {
+    pub(super) fn atom(&self, atom: &ir::Atom) -> String {
         let args: Vec<String> = atom
             .args
             .iter()
@@ -217,7 +217,7 @@ impl Shown<'_> {
         )
     }
 
-    fn expr(&self, expr: &ir::Expr) -> String {
+    pub(super) fn expr(&self, expr: &ir::Expr) -> String {
         match expr {
             ir::Expr::Var(var) => self.var(*var),
             ir::Expr::Const(value) => const_text(value),
@@ -243,7 +243,7 @@ impl Shown<'_> {
 
     /// The aggregate's body shows the group's values; its local variables
     /// (never bound in the instance) keep their names.
-    fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
+    pub(super) fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
         let func = aggregate.func.name();
         let target = match &aggregate.target {
             Some(target) => format!(" {}", self.expr(target)),
@@ -271,7 +271,7 @@ impl Shown<'_> {
     }
 }
 
-fn compare_text(op: CompareOp) -> &'static str {
+pub(super) fn compare_text(op: CompareOp) -> &'static str {
     match op {
         CompareOp::Eq => "=",
         CompareOp::Ne => "!=",
@@ -282,7 +282,7 @@ fn compare_text(op: CompareOp) -> &'static str {
     }
 }
 
-fn const_text(value: &ir::Const) -> String {
+pub(super) fn const_text(value: &ir::Const) -> String {
     match value {
         ir::Const::Sym(text) => crate::db::record::quote(text),
         ir::Const::Int(v) => v.to_string(),
@@ -309,7 +309,7 @@ pub fn tuple_text(
     format!("{}({})", relation.name, args.join(", "))
 }
 
-fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
+pub(super) fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
     match ops::decode(values, ty, value) {
         ops::Val::Sym(id) => crate::db::record::quote(values.symbol(id)),
         ops::Val::Time(micros) => format!("\"{}\"", crate::value::format_datetime(micros)),
