@@ -21,7 +21,7 @@ use crate::ir::{self, RelId, RuleId};
 use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
-pub use render::{Record, render, tuple_text as render_tuple};
+pub use render::{Record, render, render_all, tuple_text as render_tuple};
 pub use why_not::{
     Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot, render_why_not,
     why_not,
@@ -96,7 +96,7 @@ pub fn explain(
     let mut search = search::Search::new(engine, program);
     let proof = build(&mut search, rel, tuple, None)?;
     // Never show a proof that does not hold.
-    verify::verify(&mut search, &proof).map_err(ExplainError::Invalid)?;
+    verify::verify(&mut search, &proof, false).map_err(ExplainError::Invalid)?;
     Ok(proof)
 }
 
@@ -113,7 +113,7 @@ pub struct Alternatives {
 }
 
 /// Rule instances of the root counted at most, for `--all`.
-pub const ALTERNATIVES_CAP: usize = 1000;
+pub const ALTERNATIVES_CAP: usize = 200;
 
 /// Alternative proofs of `tuple` of `rel`: the tuple as a given fact (when
 /// it is one) and every distinct rule instance that derives it (another rule
@@ -135,16 +135,22 @@ pub fn explain_all(
     }
     let base = !engine.is_derived(rel) || engine.is_base_fact(rel, tuple);
     let mut search = search::Search::new(engine, program);
+    // Premises of any height: an alternative may use tuples that entered
+    // later than the tuple did, as long as their own proofs do not go
+    // through it (checked below).
     let mut instances = match search.engine.height(rel, tuple) {
         Some(height) if search.engine.is_derived(rel) => {
-            search.instances(rel, tuple, height, ALTERNATIVES_CAP)
+            let above = Height {
+                stratum: height.stratum,
+                round: u64::MAX,
+            };
+            search.instances(rel, tuple, above, ALTERNATIVES_CAP)
         }
         _ => Vec::new(),
     };
     // Stable: among equal heights the search order (the one `explain` picks first).
     instances.sort_by_key(|(key, _)| *key);
     let capped = instances.len() >= ALTERNATIVES_CAP;
-    let total = usize::from(base) + instances.len();
     let mut proofs = Vec::new();
     if base && limit > 0 {
         proofs.push(Proof {
@@ -156,13 +162,17 @@ pub fn explain_all(
             root: 0,
         });
     }
+    let mut total = usize::from(base);
     for (_, instance) in instances {
-        if proofs.len() >= limit {
-            break;
-        }
         let proof = build(&mut search, rel, tuple, Some(instance))?;
-        verify::verify(&mut search, &proof).map_err(ExplainError::Invalid)?;
-        proofs.push(proof);
+        if proof.is_circular() {
+            continue;
+        }
+        total += 1;
+        if proofs.len() < limit {
+            verify::verify(&mut search, &proof, true).map_err(ExplainError::Invalid)?;
+            proofs.push(proof);
+        }
     }
     Ok(Alternatives {
         proofs,
@@ -232,6 +242,14 @@ fn describe(program: &ir::Program, rel: RelId) -> String {
 }
 
 impl Proof {
+    /// Some step uses the root tuple as a premise (a proof must not).
+    pub fn is_circular(&self) -> bool {
+        self.nodes.iter().any(|node| match &node.step {
+            Step::Rule { premises, .. } => premises.iter().any(|&(_, idx)| idx == self.root),
+            Step::Base => false,
+        })
+    }
+
     /// The base facts the proof rests on, each once, in order of first use.
     pub fn leaves(&self) -> impl Iterator<Item = &Node> {
         self.nodes

@@ -5,7 +5,7 @@
 
 use crate::engine::ops;
 use crate::ir::{self, CompareOp, Literal, RelId, Term};
-use crate::provenance::{Proof, Step};
+use crate::provenance::{Alternatives, Proof, Step};
 use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
 
@@ -174,6 +174,44 @@ pub fn render(
                 stack.extend(children.into_iter().rev());
             }
         }
+    }
+    out
+}
+
+/// Alternative proofs as text: each numbered `proof I of K` and rendered
+/// like [`render`]'s, then how many more there are when some are not shown.
+pub fn render_all(
+    alternatives: &Alternatives,
+    program: &ir::Program,
+    sources: &SourceMap,
+    values: &ValueStore,
+    record: &dyn Fn(RelId, &[Value]) -> Option<Record>,
+) -> String {
+    let total = if alternatives.capped {
+        format!("{} or more", alternatives.total)
+    } else {
+        alternatives.total.to_string()
+    };
+    let mut out = String::new();
+    for (idx, proof) in alternatives.proofs.iter().enumerate() {
+        if idx > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("proof {} of {total}:\n", idx + 1));
+        out.push_str(&render(proof, program, sources, values, record));
+    }
+    let shown = alternatives.proofs.len();
+    if alternatives.capped {
+        out.push_str(&format!(
+            "\nat least {} more not shown (counting stopped at {}): raise --limit to see more\n",
+            alternatives.total - shown,
+            crate::provenance::ALTERNATIVES_CAP
+        ));
+    } else if alternatives.total > shown {
+        out.push_str(&format!(
+            "\n{} more not shown: raise --limit to see them\n",
+            alternatives.total - shown
+        ));
     }
     out
 }

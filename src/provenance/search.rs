@@ -65,14 +65,6 @@ impl Walk {
     }
 }
 
-/// Why a rule's head cannot have a tuple's values: the column, and for a
-/// repeated variable the earlier column it must equal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct HeadMismatch {
-    pub col: usize,
-    pub same_as: Option<usize>,
-}
-
 impl<'a> Search<'a> {
     pub fn new(engine: &'a mut Engine, program: &'a ir::Program) -> Search<'a> {
         Search {
@@ -114,7 +106,7 @@ impl<'a> Search<'a> {
                 premises: Vec::new(),
                 key: None,
             };
-            if self.bind_head(rule, tuple, &mut walk).is_err() {
+            if !self.bind_head(rule, tuple, &mut walk) {
                 continue;
             }
             self.body(
@@ -133,14 +125,9 @@ impl<'a> Search<'a> {
         best.map(|(_, instance)| instance)
     }
 
-    /// Binds the variables that are whole head arguments; `Err` when a
+    /// Binds the variables that are whole head arguments; `false` when a
     /// constant or an earlier binding disagrees with the tuple.
-    pub fn bind_head(
-        &mut self,
-        rule: &ir::Rule,
-        tuple: &[Value],
-        walk: &mut Walk,
-    ) -> Result<(), HeadMismatch> {
+    fn bind_head(&mut self, rule: &ir::Rule, tuple: &[Value], walk: &mut Walk) -> bool {
         let relation = self.program.relation(rule.head.rel);
         for (col, arg) in rule.head.args.iter().enumerate() {
             let col_ty = relation.columns[col].ty;
@@ -148,16 +135,12 @@ impl<'a> Search<'a> {
                 ir::Expr::Var(var) => {
                     let var_ty = rule.var(*var).ty;
                     let values = self.engine.values_mut();
-                    let same_as = rule.head.args[..col]
-                        .iter()
-                        .position(|other| matches!(other, ir::Expr::Var(v) if v == var));
-                    let mismatch = Err(HeadMismatch { col, same_as });
                     let Some(raw) = ops::convert(values, col_ty, var_ty, tuple[col]) else {
-                        return mismatch;
+                        return false;
                     };
                     let slot = var.0 as usize;
                     if walk.bound[slot] && walk.regs[slot] != raw {
-                        return mismatch;
+                        return false;
                     }
                     walk.regs[slot] = raw;
                     walk.bound[slot] = true;
@@ -165,13 +148,13 @@ impl<'a> Search<'a> {
                 ir::Expr::Const(value)
                     if self.engine.values_mut().encode(col_ty, value) != Some(tuple[col]) =>
                 {
-                    return Err(HeadMismatch { col, same_as: None });
+                    return false;
                 }
                 // Computed arguments are checked once the body has bound their variables.
                 _ => (),
             }
         }
-        Ok(())
+        true
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -13,10 +13,12 @@ use crate::engine::Engine;
 use crate::engine::ops::{self, CExpr, Val};
 use crate::ir::{self, Const, Literal, RelId, RuleId, Term};
 use crate::provenance::ExplainError;
-use crate::provenance::render::{Shown, compare_text, const_text, tuple_text, value_text};
 use crate::provenance::search::{Search, Walk};
-use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
+
+mod render;
+
+pub use render::render_why_not;
 
 /// At most this many partial bindings are followed per rule (the answer
 /// says when the cap was reached: a binding left out might get further).
@@ -62,6 +64,11 @@ pub enum Outcome {
         partials: usize,
         capped: bool,
     },
+    /// Only in a nested analysis of a premise with unbound columns (see
+    /// [`Reason::NoMatch`]): the rule derives tuples with the needed values
+    /// in the bound columns, but the premise's repeated variables or types
+    /// reject them. One binding that satisfies the whole body.
+    Holds { sample: Binding },
 }
 
 /// The values of a rule's variables (by `VarId`) and which are bound.
@@ -95,8 +102,13 @@ pub enum Reason {
         /// The atom's relation is derived by rules (its missing tuple may
         /// itself be explained with why-not).
         derived: bool,
-        /// The atom under the first sample, when all its arguments are bound.
-        missing: Option<Vec<Value>>,
+        /// Per column, the value the atom needs under the first sample
+        /// (`None`: any value; all `Some` when the missing tuple is known).
+        needed: Vec<Option<Value>>,
+        /// When `derived`: the rules of the atom's relation analysed for the
+        /// values the first sample needs (one level: their own blocking
+        /// premises are not analysed further). Empty for a nested analysis.
+        premise: Vec<RuleWhyNot>,
     },
     /// The negated atom has a match under every partial binding: per sample, one found.
     NegatedFound { found: Vec<Vec<Value>> },
@@ -149,20 +161,9 @@ pub fn why_not(
     let limit = limit.max(1);
     let derived = engine.is_derived(rel);
     let mut search = Search::new(engine, program);
-    let wanted: Vec<Option<Value>> = tuple.iter().map(|&value| Some(value)).collect();
-    let closest = closest(&mut search, rel, std::slice::from_ref(&wanted), limit);
-    let mut rules = Vec::new();
-    for (idx, rule) in program.rules.iter().enumerate() {
-        if rule.head.rel != rel {
-            continue;
-        }
-        let rule_id = RuleId(idx as u32);
-        let outcome = analyse(&mut search, rule, tuple, limit)?;
-        rules.push(RuleWhyNot {
-            rule: rule_id,
-            outcome,
-        });
-    }
+    let pattern: Vec<Option<Value>> = tuple.iter().map(|&value| Some(value)).collect();
+    let closest = closest(&mut search, rel, std::slice::from_ref(&pattern), limit);
+    let rules = analyse_rules(&mut search, rel, &pattern, limit, true)?;
     Ok(WhyNot {
         rel,
         tuple: tuple.to_vec(),
@@ -172,19 +173,41 @@ pub fn why_not(
     })
 }
 
+/// Every rule for `rel`, analysed for tuples with the values of `pattern`
+/// (`None`: any value); `nested` analyses a blocking derived premise one level down.
+fn analyse_rules(
+    search: &mut Search<'_>,
+    rel: RelId,
+    pattern: &[Option<Value>],
+    limit: usize,
+    nested: bool,
+) -> Result<Vec<RuleWhyNot>, ExplainError> {
+    let program = search.program;
+    let mut rules = Vec::new();
+    for (idx, rule) in program.rules.iter().enumerate() {
+        if rule.head.rel != rel {
+            continue;
+        }
+        let outcome = analyse(search, rule, pattern, limit, nested)?;
+        rules.push(RuleWhyNot {
+            rule: RuleId(idx as u32),
+            outcome,
+        });
+    }
+    Ok(rules)
+}
+
 /// Follows one rule's body from the head's bindings to its blocking literal.
 fn analyse(
     search: &mut Search<'_>,
     rule: &ir::Rule,
-    tuple: &[Value],
+    pattern: &[Option<Value>],
     limit: usize,
+    nested: bool,
 ) -> Result<Outcome, ExplainError> {
     let mut head = Walk::new(rule.vars.len());
-    if let Err(mismatch) = search.bind_head(rule, tuple, &mut head) {
-        return Ok(Outcome::HeadMismatch {
-            col: mismatch.col,
-            same_as: mismatch.same_as,
-        });
+    if let Err((col, same_as)) = bind_head(search, rule, pattern, &mut head) {
+        return Ok(Outcome::HeadMismatch { col, same_as });
     }
     let mut partials = vec![head];
     let mut capped = false;
@@ -193,7 +216,7 @@ fn analyse(
         let mut seen: FxHashSet<Vec<Value>> = FxHashSet::default();
         'extend: for walk in &partials {
             for extended in extend(search, rule, literal, walk) {
-                // Bound flags follow from the literals passed: the values identify a binding.
+                // All partial bindings bind the same variables: the values identify one.
                 if !seen.insert(extended.regs.clone()) {
                     continue;
                 }
@@ -205,7 +228,7 @@ fn analyse(
             }
         }
         if next.is_empty() {
-            let reason = reason(search, rule, literal, &partials, limit);
+            let reason = reason(search, rule, literal, &partials, limit, nested)?;
             return Ok(Outcome::Blocked(Blocked {
                 literal: idx,
                 partials: partials.len(),
@@ -216,15 +239,20 @@ fn analyse(
         }
         partials = next;
     }
-    if partials
+    if let Some(walk) = partials
         .iter()
-        .any(|walk| search.head_matches(rule, tuple, walk))
+        .find(|walk| head_fits(search, rule, pattern, walk))
     {
-        // At a fixpoint a satisfied instance has fired: the relations are not up to date.
-        let name = &search.program.relation(rule.head.rel).name;
-        return Err(ExplainError::Invalid(format!(
-            "a rule instance derives a tuple of `{name}` that is not in the relation"
-        )));
+        if pattern.iter().all(Option::is_some) {
+            // At a fixpoint a satisfied instance has fired: the relations are not up to date.
+            let name = &search.program.relation(rule.head.rel).name;
+            return Err(ExplainError::Invalid(format!(
+                "a rule instance derives a tuple of `{name}` that is not in the relation"
+            )));
+        }
+        return Ok(Outcome::Holds {
+            sample: binding(walk),
+        });
     }
     let computed = partials
         .iter()
@@ -237,6 +265,70 @@ fn analyse(
         partials: partials.len(),
         capped,
     })
+}
+
+/// Binds the head variables that are whole arguments from the pattern's
+/// values; `Err((col, same_as))` when column `col` cannot have its value
+/// (a constant, a value of another type, or column `same_as` for a repeated variable).
+fn bind_head(
+    search: &mut Search<'_>,
+    rule: &ir::Rule,
+    pattern: &[Option<Value>],
+    walk: &mut Walk,
+) -> Result<(), (usize, Option<usize>)> {
+    let relation = search.program.relation(rule.head.rel);
+    for (col, arg) in rule.head.args.iter().enumerate() {
+        let Some(value) = pattern[col] else { continue };
+        let col_ty = relation.columns[col].ty;
+        let values = search.engine.values_mut();
+        match arg {
+            ir::Expr::Var(var) => {
+                let Some(raw) = ops::convert(values, col_ty, rule.var(*var).ty, value) else {
+                    return Err((col, None));
+                };
+                let slot = var.0 as usize;
+                if walk.bound[slot] && walk.regs[slot] != raw {
+                    let same_as = (0..col).find(|&other| {
+                        pattern[other].is_some()
+                            && matches!(&rule.head.args[other], ir::Expr::Var(v) if v == var)
+                    });
+                    return Err((col, same_as));
+                }
+                walk.regs[slot] = raw;
+                walk.bound[slot] = true;
+            }
+            ir::Expr::Const(constant) if values.encode(col_ty, constant) != Some(value) => {
+                return Err((col, None));
+            }
+            // Computed arguments are checked once the body has bound their variables.
+            _ => (),
+        }
+    }
+    Ok(())
+}
+
+/// The head computes the pattern's values under `walk`.
+fn head_fits(
+    search: &mut Search<'_>,
+    rule: &ir::Rule,
+    pattern: &[Option<Value>],
+    walk: &Walk,
+) -> bool {
+    let relation = search.program.relation(rule.head.rel);
+    let values = search.engine.values_mut();
+    rule.head
+        .args
+        .iter()
+        .zip(&relation.columns)
+        .zip(pattern)
+        .all(|((arg, column), wanted)| {
+            let Some(wanted) = wanted else { return true };
+            let compiled = CExpr::compile(values, rule, arg, Some(column.ty));
+            compiled
+                .eval(values, &walk.regs)
+                .and_then(|val| ops::encode(values, column.ty, val))
+                == Some(*wanted)
+        })
 }
 
 fn binding(walk: &Walk) -> Binding {
@@ -324,8 +416,9 @@ fn reason(
     literal: &Literal,
     partials: &[Walk],
     limit: usize,
-) -> Reason {
-    match literal {
+    nested: bool,
+) -> Result<Reason, ExplainError> {
+    Ok(match literal {
         Literal::Positive(atom) => {
             let wanted: Vec<Vec<Option<Value>>> = partials
                 .iter()
@@ -333,14 +426,18 @@ fn reason(
                 .map(|walk| wanted_values(search, rule, atom, walk))
                 .collect();
             let closest = closest(search, atom.rel, &wanted, limit);
-            let missing = wanted
-                .first()
-                .filter(|_| atom.args.iter().all(|term| !matches!(term, Term::Wildcard)))
-                .and_then(|first| first.iter().copied().collect::<Option<Vec<Value>>>());
+            let derived = search.engine.is_derived(atom.rel);
+            let needed = wanted.first().cloned().unwrap_or_default();
+            let premise = if derived && nested {
+                analyse_rules(search, atom.rel, &needed, limit, false)?
+            } else {
+                Vec::new()
+            };
             Reason::NoMatch {
                 closest,
-                derived: search.engine.is_derived(atom.rel),
-                missing,
+                derived,
+                needed,
+                premise,
             }
         }
         Literal::Negative(atom) => Reason::NegatedFound {
@@ -384,7 +481,7 @@ fn reason(
                     .collect(),
             }
         }
-    }
+    })
 }
 
 /// Per column of `atom`, the value its constant or bound variable needs there.
@@ -474,381 +571,4 @@ fn const_of(values: &ValueStore, val: Val) -> Const {
         Val::Time(v) => Const::Time(v),
         Val::Sym(id) => Const::Sym(values.symbol(id).to_string()),
     }
-}
-
-/// The answer as indented text for an analyst.
-pub fn render_why_not(
-    why: &WhyNot,
-    program: &ir::Program,
-    sources: &SourceMap,
-    values: &ValueStore,
-) -> String {
-    let mut out = String::new();
-    let relation = program.relation(why.rel);
-    let asked = tuple_text(program, values, why.rel, &why.tuple);
-    if !why.derived {
-        out.push_str(&format!(
-            "{asked} is not a recorded fact.\n    `{}` is a base relation (no rule derives it): the fact was never given or recorded.\n",
-            relation.name
-        ));
-    } else {
-        out.push_str(&format!(
-            "{asked} is not derived: {} and it is not a given fact.\n",
-            match why.rules.len() {
-                1 => "the one rule for it does not apply".to_string(),
-                n => format!("none of the {n} rules for it applies"),
-            }
-        ));
-    }
-    if !why.closest.is_empty() {
-        out.push_str(&format!("    closest tuples of `{}`:\n", relation.name));
-        for near in &why.closest {
-            out.push_str(&near_text(program, values, why.rel, near, 8));
-        }
-    }
-    for rule_why in &why.rules {
-        out.push('\n');
-        let rule = program.rule(rule_why.rule);
-        out.push_str(&rule_header(program, sources, rule));
-        match &rule_why.outcome {
-            Outcome::HeadMismatch { col, same_as } => {
-                out.push_str(&format!(
-                    "    cannot derive it: {}\n",
-                    head_needs(program, values, rule, &why.tuple, *col, *same_as)
-                ));
-            }
-            Outcome::Blocked(blocked) => {
-                out.push_str(&blocked_text(program, values, rule, blocked));
-            }
-            Outcome::HeadComputed {
-                samples,
-                computed,
-                partials,
-                capped,
-            } => {
-                out.push_str(&format!(
-                    "    every literal of the body holds ({}), but the head computes other values:\n",
-                    count_text(*partials, *capped, "binding")
-                ));
-                for (sample, computed) in samples.iter().zip(computed) {
-                    let args: Vec<String> = computed
-                        .iter()
-                        .map(|value| match value {
-                            Some(value) => const_text(value),
-                            None => "(cannot be computed)".to_string(),
-                        })
-                        .collect();
-                    out.push_str(&format!(
-                        "      {}({}){}\n",
-                        relation.name,
-                        args.join(", "),
-                        with_text(values, rule, sample)
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// `rule at FILE:LINE (policy ...):` and the rule's text.
-fn rule_header(program: &ir::Program, sources: &SourceMap, rule: &ir::Rule) -> String {
-    let file = sources.file(rule.origin.file);
-    let (line, _) = file.line_col(rule.origin.start);
-    let policy = program
-        .policies
-        .iter()
-        .find(|policy| policy.file == rule.origin.file)
-        .map(|policy| format!(" (policy {} version {})", policy.name, policy.version))
-        .unwrap_or_default();
-    let text = sources
-        .snippet(rule.origin)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let what = if rule.body.is_empty() {
-        "fact stated"
-    } else {
-        "rule"
-    };
-    format!("{what} at {}:{line}{policy}:\n    {text}\n", file.name)
-}
-
-fn column_text(relation: &ir::Relation, col: usize) -> String {
-    format!("column {} (`{}`)", col + 1, relation.columns[col].name)
-}
-
-/// What the head needs that the tuple does not have.
-fn head_needs(
-    program: &ir::Program,
-    values: &ValueStore,
-    rule: &ir::Rule,
-    tuple: &[Value],
-    col: usize,
-    same_as: Option<usize>,
-) -> String {
-    let relation = program.relation(rule.head.rel);
-    let has = value_text(values, relation.columns[col].ty, tuple[col]);
-    match (&rule.head.args[col], same_as) {
-        (_, Some(other)) => format!(
-            "the head needs the same value in {} and {}; the tuple has {} and {has}",
-            column_text(relation, other),
-            column_text(relation, col),
-            value_text(values, relation.columns[other].ty, tuple[other]),
-        ),
-        (ir::Expr::Const(value), None) => format!(
-            "the head needs {} in {}; the tuple has {has}",
-            const_text(value),
-            column_text(relation, col)
-        ),
-        (ir::Expr::Var(var), None) => format!(
-            "the head needs a {} in {} (variable {}); the tuple has {has}",
-            rule.var(*var).ty.name(),
-            column_text(relation, col),
-            rule.var(*var).name
-        ),
-        (_, None) => format!(
-            "the head cannot compute {} of {has}",
-            column_text(relation, col)
-        ),
-    }
-}
-
-fn count_text(n: usize, capped: bool, what: &str) -> String {
-    let plural = if n == 1 { "" } else { "s" };
-    if capped {
-        format!("{n} partial {what}{plural} followed, capped at {PARTIAL_CAP}")
-    } else {
-        format!("{n} partial {what}{plural}")
-    }
-}
-
-/// ` (with X = 1, Y = "a")`: the sample's bound variables, or nothing.
-fn with_text(values: &ValueStore, rule: &ir::Rule, b: &Binding) -> String {
-    let bindings: Vec<String> = rule
-        .vars
-        .iter()
-        .enumerate()
-        .filter(|(slot, var)| b.bound[*slot] && !var.name.starts_with('$'))
-        .map(|(slot, var)| {
-            format!(
-                "{} = {}",
-                var.name,
-                value_text(values, var.ty, b.regs[slot])
-            )
-        })
-        .collect();
-    if bindings.is_empty() {
-        String::new()
-    } else {
-        format!("   with {}", bindings.join(", "))
-    }
-}
-
-/// The literal written with a sample's values in place of its bound variables.
-fn literal_text(
-    program: &ir::Program,
-    values: &ValueStore,
-    rule: &ir::Rule,
-    literal: &Literal,
-    b: &Binding,
-) -> String {
-    let shown = Shown {
-        program,
-        rule,
-        values,
-        regs: &b.regs,
-        bound: &b.bound,
-    };
-    match literal {
-        Literal::Positive(atom) => shown.atom(atom),
-        Literal::Negative(atom) => format!("not {}", shown.atom(atom)),
-        Literal::Compare(op, lhs, rhs) => format!(
-            "{} {} {}",
-            shown.expr(lhs),
-            compare_text(*op),
-            shown.expr(rhs)
-        ),
-        Literal::Assign(var, expr) => format!("{} = {}", rule.var(*var).name, shown.expr(expr)),
-        Literal::Aggregate(aggregate) => format!(
-            "{} = {}",
-            rule.var(aggregate.result).name,
-            shown.aggregate(aggregate)
-        ),
-    }
-}
-
-/// The literal as written in the rule (no values).
-fn literal_source(
-    program: &ir::Program,
-    values: &ValueStore,
-    rule: &ir::Rule,
-    literal: &Literal,
-) -> String {
-    let nothing = Binding {
-        regs: vec![0; rule.vars.len()],
-        bound: vec![false; rule.vars.len()],
-    };
-    literal_text(program, values, rule, literal, &nothing)
-}
-
-fn blocked_text(
-    program: &ir::Program,
-    values: &ValueStore,
-    rule: &ir::Rule,
-    blocked: &Blocked,
-) -> String {
-    let mut out = String::new();
-    let literal = &rule.body[blocked.literal];
-    let head_binding = blocked.literal == 0;
-    out.push_str(&format!(
-        "    blocked at literal {} of {}: {}\n",
-        blocked.literal + 1,
-        rule.body.len(),
-        literal_source(program, values, rule, literal)
-    ));
-    let source = if head_binding {
-        "the head's values".to_string()
-    } else {
-        format!(
-            "{} satisfying the literals before it",
-            count_text(blocked.partials, blocked.capped, "binding")
-        )
-    };
-    let shown = blocked.samples.len();
-    let more = if blocked.partials > shown {
-        format!(", the first {shown} shown")
-    } else {
-        String::new()
-    };
-    out.push_str(&format!("    with {source}{more}, it needs:\n"));
-    for sample in &blocked.samples {
-        out.push_str(&format!(
-            "      {}{}\n",
-            literal_text(program, values, rule, literal, sample),
-            with_text(values, rule, sample)
-        ));
-    }
-    match &blocked.reason {
-        Reason::NoMatch {
-            closest,
-            derived,
-            missing,
-        } => {
-            let Literal::Positive(atom) = literal else {
-                return out;
-            };
-            let name = &program.relation(atom.rel).name;
-            if closest.is_empty() {
-                out.push_str(&format!(
-                    "    no tuple of `{name}` matches, and none agrees with any needed value\n"
-                ));
-            } else {
-                out.push_str(&format!(
-                    "    no tuple of `{name}` matches; closest (agreeing with the most needed values):\n"
-                ));
-                for near in closest {
-                    out.push_str(&near_text(program, values, atom.rel, near, 6));
-                }
-            }
-            if *derived {
-                match missing {
-                    Some(missing) => out.push_str(&format!(
-                        "    `{name}` is derived by rules and {} is not derived: see `tracelog explain --not '{}'`\n",
-                        tuple_text(program, values, atom.rel, missing),
-                        tuple_text(program, values, atom.rel, missing),
-                    )),
-                    None => out.push_str(&format!(
-                        "    `{name}` is derived by rules: `tracelog explain --not` on the tuple you expected shows why it is missing\n"
-                    )),
-                }
-            }
-        }
-        Reason::NegatedFound { found } => {
-            let Literal::Negative(atom) = literal else {
-                return out;
-            };
-            out.push_str("    the negated fact exists:\n");
-            for row in found {
-                out.push_str(&format!(
-                    "      {}\n",
-                    tuple_text(program, values, atom.rel, row)
-                ));
-            }
-        }
-        Reason::CompareFalse { sides } => {
-            out.push_str("    the comparison is false:\n");
-            for (lhs, rhs) in sides {
-                let Literal::Compare(op, _, _) = literal else {
-                    return out;
-                };
-                out.push_str(&format!(
-                    "      {} {} {} does not hold\n",
-                    maybe_const(lhs),
-                    compare_text(*op),
-                    maybe_const(rhs)
-                ));
-            }
-        }
-        Reason::ValueDiffers { values: computed } => {
-            out.push_str("    the value computed does not fit:\n");
-            for (got, expected) in computed {
-                let line = match (got, expected) {
-                    (None, _) => {
-                        "no value (an empty group, an overflow or a value of another type)"
-                            .to_string()
-                    }
-                    (Some(got), Some(expected)) => format!(
-                        "computed {}, but the head needs {}",
-                        const_text(got),
-                        const_text(expected)
-                    ),
-                    (Some(got), None) => format!("computed {}", const_text(got)),
-                };
-                out.push_str(&format!("      {line}\n"));
-            }
-        }
-    }
-    out
-}
-
-fn maybe_const(value: &Option<Const>) -> String {
-    match value {
-        Some(value) => const_text(value),
-        None => "(cannot be computed)".to_string(),
-    }
-}
-
-/// One closest tuple, with the columns that differ from the needed values.
-fn near_text(
-    program: &ir::Program,
-    values: &ValueStore,
-    rel: RelId,
-    near: &Near,
-    indent: usize,
-) -> String {
-    let relation = program.relation(rel);
-    let pad = " ".repeat(indent);
-    let differs: Vec<String> = near
-        .differs()
-        .map(|col| {
-            let ty = relation.columns[col].ty;
-            let wanted = near.wanted[col].map(|w| value_text(values, ty, w));
-            format!(
-                "{} is {}, needed {}",
-                column_text(relation, col),
-                value_text(values, ty, near.tuple[col]),
-                wanted.unwrap_or_default()
-            )
-        })
-        .collect();
-    let note = if differs.is_empty() {
-        "agrees with every needed value".to_string()
-    } else {
-        differs.join("; ")
-    };
-    format!(
-        "{pad}{}\n{pad}    {note}\n",
-        tuple_text(program, values, rel, &near.tuple)
-    )
 }
