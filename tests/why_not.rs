@@ -7,7 +7,8 @@
 //! at literal k really has no binding that satisfies the head and literals
 //! 0..=k: checked by the engine itself on a probe rule made of those
 //! literals (a zero-arity relation that must stay empty). A head said not to
-//! unify really does not; for derived tuples the answer is `Derived`.
+//! unify really does not; for derived tuples the answer is `Derived`, and
+//! `explain_all` gives distinct, acyclic proofs, the first being `explain`'s.
 //! `WHY_NOT_CASES=N` runs a longer search (32 cases by default).
 //!
 //! Examples (snapshots): a shipment without receipt, an unrecorded
@@ -26,7 +27,7 @@ use predicates::str::contains;
 use proptest::prelude::*;
 use tracelog::engine::{Engine, Limits};
 use tracelog::ir::{self, CompareOp, Const, Literal, RelId, RuleId, Type};
-use tracelog::provenance::{self, ExplainError, Outcome};
+use tracelog::provenance::{self, ExplainError, Outcome, Step};
 
 use common::generator::{SYMBOLS, compile, generate};
 
@@ -187,11 +188,65 @@ fn check_not_derived(
     Ok(())
 }
 
+/// The root step of a proof: its rule and premises (none for a given fact).
+fn root_step(proof: &provenance::Proof) -> Option<(RuleId, Vec<(usize, RelId, Vec<u64>)>)> {
+    match &proof.nodes[proof.root].step {
+        Step::Base => None,
+        Step::Rule { rule, premises, .. } => Some((
+            *rule,
+            premises
+                .iter()
+                .map(|&(literal, node)| {
+                    (
+                        literal,
+                        proof.nodes[node].rel,
+                        proof.nodes[node].tuple.clone(),
+                    )
+                })
+                .collect(),
+        )),
+    }
+}
+
+/// `explain_all` on a derived tuple: distinct, acyclic proofs of it, the first `explain`'s.
+fn check_alternatives(
+    engine: &mut Engine,
+    program: &ir::Program,
+    rel: RelId,
+    tuple: &[u64],
+    context: &str,
+) -> Result<(), TestCaseError> {
+    let alternatives = provenance::explain_all(engine, program, rel, tuple, 4)
+        .map_err(|err| TestCaseError::fail(format!("explain_all failed: {err}\n{context}")))?;
+    let shortest = provenance::explain(engine, program, rel, tuple)
+        .map_err(|err| TestCaseError::fail(format!("explain failed: {err}\n{context}")))?;
+    prop_assert!(!alternatives.proofs.is_empty(), "no proof\n{}", context);
+    prop_assert!(alternatives.proofs.len() <= 4);
+    prop_assert!(alternatives.total >= alternatives.proofs.len());
+    prop_assert_eq!(
+        root_step(&alternatives.proofs[0]),
+        root_step(&shortest),
+        "the first alternative is not the shortest proof\n{}",
+        context
+    );
+    let mut seen = Vec::new();
+    for proof in &alternatives.proofs {
+        let root = &proof.nodes[proof.root];
+        prop_assert!(root.rel == rel && root.tuple == tuple);
+        prop_assert!(!proof.is_circular(), "a circular proof\n{}", context);
+        let step = root_step(proof);
+        prop_assert!(!seen.contains(&step), "the same proof twice\n{}", context);
+        seen.push(step);
+    }
+    Ok(())
+}
+
 fn check(program_bytes: &[u8], tuple_bytes: &[u8]) -> Result<(), TestCaseError> {
     let text = generate(program_bytes).text();
     let compiled = compile(&text).map_err(TestCaseError::fail)?;
     let program = &compiled.program;
     let mut engine = Engine::new(program);
+    engine.set_provenance(true);
     engine
         .run(&limits())
         .map_err(|err| TestCaseError::fail(format!("run failed: {err}\n{text}")))?;
@@ -204,8 +259,10 @@ fn check(program_bytes: &[u8], tuple_bytes: &[u8]) -> Result<(), TestCaseError> 
         }
         let types: Vec<Type> = program.relation(rel).columns.iter().map(|c| c.ty).collect();
         let rows: Vec<Vec<u64>> = engine.rows(rel).take(3).map(<[u64]>::to_vec).collect();
-        // Derived tuples: the answer is `Derived`.
+        // Derived tuples: the answer is `Derived`; alternative proofs are distinct
+        // and the first is the shortest proof.
         for row in &rows {
+            check_alternatives(&mut engine, program, rel, row, &text)?;
             let res = provenance::why_not(&mut engine, program, rel, row, 3);
             prop_assert!(
                 matches!(res, Err(ExplainError::Derived)),
@@ -429,6 +486,41 @@ fn a_base_fact_that_is_not_recorded() {
         ],
     );
     assert!(text.contains("is not a recorded fact: `receipt` is a base relation"));
+    insta::assert_snapshot!(text);
+}
+
+const COUNTS: &str = r#".decl lot(l: symbol, qty: number)
+.decl big(l: symbol, n: number)
+.decl next(l: symbol, q: number)
+.decl least(m: number)
+lot("A", 5). lot("B", 7). lot("A", 9).
+big(l, n) :- lot(l, _), n = count : { lot(l, _) }, n > 1.
+next(l, q + 1) :- lot(l, q).
+least(m) :- m = min q : { lot(_, q), q > 100 }.
+"#;
+
+#[test]
+fn aggregates_and_computed_heads() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("c.dl"), COUNTS).unwrap();
+    let mut text = String::new();
+    for atom in [
+        r#"big("A", 3)"#,
+        r#"next("A", 7)"#,
+        "least(5)",
+        r#"lot("C", 1)"#,
+    ] {
+        text.push_str(&stdout(
+            tmp.path(),
+            &["explain", "--not", atom, "--rules", "c.dl"],
+        ));
+        text.push('\n');
+    }
+    assert!(text.contains("n = count : { lot(\"A\", _) }"));
+    assert!(text.contains("2, but the head needs 3"));
+    assert!(text.contains("but its head computes other values"));
+    assert!(text.contains("no value (an empty group"));
+    assert!(text.contains("is not a fact: `lot` has no rules"));
     insta::assert_snapshot!(text);
 }
 

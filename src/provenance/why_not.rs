@@ -56,8 +56,9 @@ pub enum Outcome {
     /// A body literal no partial binding satisfies.
     Blocked(Blocked),
     /// Every body literal can be satisfied, but the head's computed
-    /// arguments never give the tuple: per sample binding, the head's values
-    /// (`None` where they cannot be computed).
+    /// arguments never give the tuple: per sample binding (those whose head
+    /// agrees with the most values first), the head's values (`None` where
+    /// they cannot be computed).
     HeadComputed {
         samples: Vec<Binding>,
         computed: Vec<Vec<Option<Const>>>,
@@ -254,14 +255,33 @@ fn analyse(
             sample: binding(walk),
         });
     }
-    let computed = partials
+    // The bindings whose head comes closest to the values asked for first.
+    let relation = search.program.relation(rule.head.rel);
+    let asked: Vec<Option<Const>> = pattern
         .iter()
-        .take(limit)
-        .map(|walk| head_values(search, rule, walk))
+        .zip(&relation.columns)
+        .map(|(value, column)| value.map(|value| search.engine.values().decode(column.ty, value)))
         .collect();
+    let mut scored: Vec<(usize, &Walk, Vec<Option<Const>>)> = partials
+        .iter()
+        .map(|walk| {
+            let computed = head_values(search, rule, walk);
+            let agree = computed
+                .iter()
+                .zip(&asked)
+                .filter(|(got, asked)| got.is_some() && got == asked)
+                .count();
+            (agree, walk, computed)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.truncate(limit);
     Ok(Outcome::HeadComputed {
-        samples: partials.iter().take(limit).map(binding).collect(),
-        computed,
+        samples: scored.iter().map(|(_, walk, _)| binding(walk)).collect(),
+        computed: scored
+            .into_iter()
+            .map(|(_, _, computed)| computed)
+            .collect(),
         partials: partials.len(),
         capped,
     })

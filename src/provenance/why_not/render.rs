@@ -32,7 +32,15 @@ pub fn render_why_not(
     let relation = program.relation(why.rel);
     let name = &relation.name;
     let asked = tuple_text(program, values, why.rel, &why.tuple);
-    let mut out = if why.derived {
+    let only_facts = why
+        .rules
+        .iter()
+        .all(|r| program.rule(r.rule).body.is_empty());
+    let mut out = if why.derived && only_facts {
+        format!(
+            "{asked} is not a fact: `{name}` has no rules, only facts stated in the program or given, and this is none of them\n"
+        )
+    } else if why.derived {
         format!("{asked} is not derived: no rule derives it and it is not a given fact\n")
     } else {
         format!(
@@ -86,8 +94,8 @@ impl Ctx<'_> {
                 capped,
             } => {
                 out.push_str(&format!(
-                    "    every literal of its body holds ({}), but its head computes other values:\n",
-                    count_text(*partials, *capped)
+                    "    every literal of its body holds ({}), but its head computes other values; the closest:\n",
+                    count_text(*partials, *capped, "binding")
                 ));
                 let name = &self.program.relation(rule.head.rel).name;
                 for (sample, computed) in samples.iter().zip(computed) {
@@ -190,7 +198,7 @@ impl Ctx<'_> {
         } else {
             out.push_str(&format!(
                 "    after the literals before it ({}{first}) it needs:\n",
-                count_text(blocked.partials, blocked.capped)
+                count_text(blocked.partials, blocked.capped, "partial binding")
             ));
         }
         for sample in &blocked.samples {
@@ -198,7 +206,9 @@ impl Ctx<'_> {
                 "      {}\n",
                 self.literal(rule, literal, Some(sample))
             ));
-            if blocked.literal > 0 {
+            // Right after the head its values are in the literal, except an assigned variable's.
+            if blocked.literal > 0 || matches!(literal, Literal::Assign(..) | Literal::Aggregate(_))
+            {
                 out.push_str(&self.with(rule, sample, 10));
             }
         }
@@ -416,14 +426,13 @@ fn column_text(relation: &ir::Relation, col: usize) -> String {
     format!("column {} (`{}`)", col + 1, relation.columns[col].name)
 }
 
-fn count_text(n: usize, capped: bool) -> String {
+/// `3 partial bindings` (`what` = "partial binding"), and the cap when reached.
+fn count_text(n: usize, capped: bool, what: &str) -> String {
     let plural = if n == 1 { "" } else { "s" };
     if capped {
-        format!(
-            "{n} partial binding{plural}, capped at {PARTIAL_CAP}: one left out might get further"
-        )
+        format!("{n} {what}{plural}, capped at {PARTIAL_CAP}: one left out might get further")
     } else {
-        format!("{n} partial binding{plural}")
+        format!("{n} {what}{plural}")
     }
 }
 
