@@ -274,7 +274,7 @@ fn analyse(
             (agree, walk, computed)
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|(agree, _, _)| std::cmp::Reverse(*agree));
     scored.truncate(limit);
     Ok(Outcome::HeadComputed {
         samples: scored.iter().map(|(_, walk, _)| binding(walk)).collect(),
