@@ -188,8 +188,11 @@ fn check_not_derived(
     Ok(())
 }
 
-/// The root step of a proof: its rule and premises (none for a given fact).
-fn root_step(proof: &provenance::Proof) -> Option<(RuleId, Vec<(usize, RelId, Vec<u64>)>)> {
+/// A rule and its premises (body literal, relation, tuple).
+type RootStep = (RuleId, Vec<(usize, RelId, Vec<u64>)>);
+
+/// The root step of a proof (none for a given fact).
+fn root_step(proof: &provenance::Proof) -> Option<RootStep> {
     match &proof.nodes[proof.root].step {
         Step::Base => None,
         Step::Rule { rule, premises, .. } => Some((
