@@ -163,7 +163,7 @@ pub fn why_not(
     let derived = engine.is_derived(rel);
     let mut search = Search::new(engine, program);
     let pattern: Vec<Option<Value>> = tuple.iter().map(|&value| Some(value)).collect();
-    let closest = closest(&mut search, rel, std::slice::from_ref(&pattern), limit);
+    let closest = closest(&mut search, rel, std::slice::from_ref(&pattern), &[], limit);
     let rules = analyse_rules(&mut search, rel, &pattern, limit, true)?;
     Ok(WhyNot {
         rel,
@@ -210,6 +210,7 @@ fn analyse(
     if let Err((col, same_as)) = bind_head(search, rule, pattern, &mut head) {
         return Ok(Outcome::HeadMismatch { col, same_as });
     }
+    let head_bound = head.bound.clone();
     let mut partials = vec![head];
     let mut capped = false;
     for (idx, literal) in rule.body.iter().enumerate() {
@@ -229,7 +230,7 @@ fn analyse(
             }
         }
         if next.is_empty() {
-            let reason = reason(search, rule, literal, &partials, limit, nested)?;
+            let reason = reason(search, rule, literal, &partials, &head_bound, limit, nested)?;
             return Ok(Outcome::Blocked(Blocked {
                 literal: idx,
                 partials: partials.len(),
@@ -435,6 +436,7 @@ fn reason(
     rule: &ir::Rule,
     literal: &Literal,
     partials: &[Walk],
+    head_bound: &[bool],
     limit: usize,
     nested: bool,
 ) -> Result<Reason, ExplainError> {
@@ -445,7 +447,16 @@ fn reason(
                 .take(CLOSEST_BINDINGS)
                 .map(|walk| wanted_values(search, rule, atom, walk))
                 .collect();
-            let closest = closest(search, atom.rel, &wanted, limit);
+            let fixed: Vec<bool> = atom
+                .args
+                .iter()
+                .map(|term| match term {
+                    Term::Const(_) => true,
+                    Term::Var(var) => head_bound[var.0 as usize],
+                    Term::Wildcard => false,
+                })
+                .collect();
+            let closest = closest(search, atom.rel, &wanted, &fixed, limit);
             let derived = search.engine.is_derived(atom.rel);
             let needed = wanted.first().cloned().unwrap_or_default();
             let premise = if derived && nested {
@@ -530,29 +541,43 @@ fn wanted_values(
 }
 
 /// The tuples of `rel` agreeing with the most needed columns of any of
-/// `wanted` (at least one column), best first, at most `limit`.
+/// `wanted` (at least one column), best first, at most `limit`; among equals
+/// those agreeing with more `fixed` columns (values from the tuple asked
+/// about or the rule, the same for every partial binding) first.
 fn closest(
     search: &mut Search<'_>,
     rel: RelId,
     wanted: &[Vec<Option<Value>>],
+    fixed: &[bool],
     limit: usize,
 ) -> Vec<Near> {
-    // (columns agreeing, which `wanted`, row number)
-    let mut scored: Vec<(usize, usize, u32)> = Vec::new();
+    // (columns agreeing, of which fixed, which `wanted`, row number)
+    let mut scored: Vec<(usize, usize, usize, u32)> = Vec::new();
     for (which, needed) in wanted.iter().enumerate() {
-        let mut hits: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut hits: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
         for (col, value) in needed.iter().enumerate() {
             let Some(value) = value else { continue };
+            let weight = usize::from(fixed.get(col).copied().unwrap_or(false));
             for row in search.row_ids(rel, &[col], &[*value]) {
-                *hits.entry(row).or_default() += 1;
+                let hit = hits.entry(row).or_default();
+                hit.0 += 1;
+                hit.1 += weight;
             }
         }
-        scored.extend(hits.into_iter().map(|(row, score)| (score, which, row)));
+        scored.extend(
+            hits.into_iter()
+                .map(|(row, (score, fixed))| (score, fixed, which, row)),
+        );
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.sort_by(|a, b| {
+        (b.0, b.1)
+            .cmp(&(a.0, a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
     let mut seen = FxHashSet::default();
     let mut res = Vec::new();
-    for (_, which, row) in scored {
+    for (_, _, which, row) in scored {
         if res.len() == limit {
             break;
         }
