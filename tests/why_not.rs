@@ -678,3 +678,77 @@ fn errors_of_not_and_all() {
         .assert()
         .code(2);
 }
+
+// ---- The library API ----
+
+#[test]
+fn partial_bindings_are_capped_and_said_so() {
+    let mut text = String::from(
+        ".decl a(y: number)\n.decl b(z: number)\n.decl c(x: number, y: number, z: number)\n.decl r(x: number)\n",
+    );
+    for n in 0..40 {
+        text.push_str(&format!("a({n}). b({n}).\n"));
+    }
+    text.push_str("c(1, 100, 100).\nr(x) :- a(y), b(z), c(x, y, z).\n");
+    let compiled = tracelog::driver::compile_text("cap.dl", &text).expect("checks");
+    let program = &compiled.program;
+    let mut engine = Engine::new(program);
+    engine.run(&limits()).expect("runs");
+    let rel = program.relation_by_name("r").expect("declared");
+    let one = tracelog::value::encode_int(1);
+    let why = provenance::why_not(&mut engine, program, rel, &[one], 2).expect("not derived");
+    let [rule] = why.rules.as_slice() else {
+        panic!("one rule expected: {why:?}");
+    };
+    let Outcome::Blocked(blocked) = &rule.outcome else {
+        panic!("blocked expected: {why:?}");
+    };
+    assert_eq!(blocked.literal, 2);
+    assert!(blocked.capped);
+    assert_eq!(blocked.partials, provenance::PARTIAL_CAP);
+    assert_eq!(blocked.samples.len(), 2);
+    let rendered = provenance::render_why_not(&why, program, &compiled.sources, engine.values());
+    assert!(
+        rendered.contains(
+            "1000 partial bindings, capped at 1000: one left out might get further; the first 2"
+        ),
+        "{rendered}"
+    );
+    // The closest tuple of `c` agrees with x = 1.
+    assert!(rendered.contains("c(1, 100, 100)"), "{rendered}");
+}
+
+#[test]
+fn base_relations_and_derived_tuples() {
+    let compiled = tracelog::driver::compile_text(
+        "base.dl",
+        ".decl given(x: symbol)\n.input given\n.decl seen(x: symbol)\nseen(x) :- given(x).\n",
+    )
+    .expect("checks");
+    let program = &compiled.program;
+    let mut engine = Engine::new(program);
+    let given = program.relation_by_name("given").expect("declared");
+    let seen = program.relation_by_name("seen").expect("declared");
+    let a = engine.values_mut().intern("a") as u64;
+    let b = engine.values_mut().intern("b") as u64;
+    engine.insert(given, vec![a]);
+    engine.run(&limits()).expect("runs");
+    let why = provenance::why_not(&mut engine, program, given, &[b], 5).expect("not recorded");
+    assert!(!why.derived && why.rules.is_empty());
+    let text = provenance::render_why_not(&why, program, &compiled.sources, engine.values());
+    assert!(
+        text.starts_with(r#"given("b") is not a recorded fact"#),
+        "{text}"
+    );
+    assert!(matches!(
+        provenance::why_not(&mut engine, program, seen, &[a], 5),
+        Err(ExplainError::Derived)
+    ));
+    assert!(matches!(
+        provenance::why_not(&mut engine, program, given, &[a], 5),
+        Err(ExplainError::Derived)
+    ));
+    let why = provenance::why_not(&mut engine, program, seen, &[b], 5).expect("not derived");
+    assert!(why.derived);
+    assert_eq!(why.rules.len(), 1);
+}

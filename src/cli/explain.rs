@@ -55,7 +55,8 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
         mut warnings,
     } = compiled;
     let mut engine = Engine::new(&program);
-    engine.set_provenance(true);
+    // Why-not reads the relations only: no heights needed.
+    engine.set_provenance(!args.not);
     let mut state = None;
     if let Some(dir) = &args.db {
         match crate::db::read(dir, Default::default()) {
