@@ -564,10 +564,14 @@ fn closest(
                 hit.1 += weight;
             }
         }
-        scored.extend(
-            hits.into_iter()
-                .map(|(row, (score, fixed))| (score, fixed, which, row)),
-        );
+        // Only the best `limit` of each binding can be shown.
+        let mut best: Vec<(usize, usize, usize, u32)> = hits
+            .into_iter()
+            .map(|(row, (score, fixed))| (score, fixed, which, row))
+            .collect();
+        best.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.3.cmp(&b.3)));
+        best.truncate(limit);
+        scored.extend(best);
     }
     scored.sort_by(|a, b| {
         (b.0, b.1)
