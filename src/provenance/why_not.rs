@@ -163,8 +163,16 @@ pub fn why_not(
     let derived = engine.is_derived(rel);
     let mut search = Search::new(engine, program);
     let pattern: Vec<Option<Value>> = tuple.iter().map(|&value| Some(value)).collect();
-    let closest = closest(&mut search, rel, std::slice::from_ref(&pattern), &[], limit);
-    let rules = analyse_rules(&mut search, rel, &pattern, limit, true)?;
+    let mut columns = Columns::default();
+    let closest = closest(
+        &mut search,
+        &mut columns,
+        rel,
+        std::slice::from_ref(&pattern),
+        &[],
+        limit,
+    );
+    let rules = analyse_rules(&mut search, &mut columns, rel, &pattern, limit, true)?;
     Ok(WhyNot {
         rel,
         tuple: tuple.to_vec(),
@@ -178,6 +186,7 @@ pub fn why_not(
 /// (`None`: any value); `nested` analyses a blocking derived premise one level down.
 fn analyse_rules(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rel: RelId,
     pattern: &[Option<Value>],
     limit: usize,
@@ -189,7 +198,7 @@ fn analyse_rules(
         if rule.head.rel != rel {
             continue;
         }
-        let outcome = analyse(search, rule, pattern, limit, nested)?;
+        let outcome = analyse(search, columns, rule, pattern, limit, nested)?;
         rules.push(RuleWhyNot {
             rule: RuleId(idx as u32),
             outcome,
@@ -201,6 +210,7 @@ fn analyse_rules(
 /// Follows one rule's body from the head's bindings to its blocking literal.
 fn analyse(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rule: &ir::Rule,
     pattern: &[Option<Value>],
     limit: usize,
@@ -230,7 +240,16 @@ fn analyse(
             }
         }
         if next.is_empty() {
-            let reason = reason(search, rule, literal, &partials, &head_bound, limit, nested)?;
+            let reason = reason(
+                search,
+                columns,
+                rule,
+                literal,
+                &partials,
+                &head_bound,
+                limit,
+                nested,
+            )?;
             return Ok(Outcome::Blocked(Blocked {
                 literal: idx,
                 partials: partials.len(),
@@ -431,8 +450,10 @@ fn computed(
 }
 
 /// Why `literal` holds under none of `partials` (which is not empty).
+#[allow(clippy::too_many_arguments)]
 fn reason(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rule: &ir::Rule,
     literal: &Literal,
     partials: &[Walk],
@@ -456,11 +477,11 @@ fn reason(
                     Term::Wildcard => false,
                 })
                 .collect();
-            let closest = closest(search, atom.rel, &wanted, &fixed, limit);
+            let closest = closest(search, columns, atom.rel, &wanted, &fixed, limit);
             let derived = search.engine.is_derived(atom.rel);
             let needed = wanted.first().cloned().unwrap_or_default();
             let premise = if derived && nested {
-                analyse_rules(search, atom.rel, &needed, limit, false)?
+                analyse_rules(search, columns, atom.rel, &needed, limit, false)?
             } else {
                 Vec::new()
             };
@@ -546,6 +567,7 @@ fn wanted_values(
 /// about or the rule, the same for every partial binding) first.
 fn closest(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rel: RelId,
     wanted: &[Vec<Option<Value>>],
     fixed: &[bool],
@@ -558,7 +580,7 @@ fn closest(
         for (col, value) in needed.iter().enumerate() {
             let Some(value) = value else { continue };
             let weight = usize::from(fixed.get(col).copied().unwrap_or(false));
-            for row in search.row_ids(rel, &[col], &[*value]) {
+            for &row in columns.rows(search.engine, rel, col, *value) {
                 let hit = hits.entry(row).or_default();
                 hit.0 += 1;
                 hit.1 += weight;
@@ -587,12 +609,35 @@ fn closest(
         }
         if seen.insert(row) {
             res.push(Near {
-                tuple: search.row(rel, row).to_vec(),
+                tuple: search
+                    .engine
+                    .rows(rel)
+                    .nth(row as usize)
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default(),
                 wanted: wanted[which].clone(),
             });
         }
     }
     res
+}
+
+/// Per relation and column, the row numbers (in [`Engine::rows`] order) of
+/// the tuples holding each value: built on first use, for the closest tuples.
+#[derive(Default)]
+struct Columns(FxHashMap<(RelId, usize), FxHashMap<Value, Vec<u32>>>);
+
+impl Columns {
+    fn rows(&mut self, engine: &Engine, rel: RelId, col: usize, value: Value) -> &[u32] {
+        let index = self.0.entry((rel, col)).or_insert_with(|| {
+            let mut index: FxHashMap<Value, Vec<u32>> = FxHashMap::default();
+            for (row_idx, row) in engine.rows(rel).enumerate() {
+                index.entry(row[col]).or_default().push(row_idx as u32);
+            }
+            index
+        });
+        index.get(&value).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The head's arguments computed under `walk`, as constants.
