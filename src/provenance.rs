@@ -21,7 +21,8 @@ use crate::ir::{self, RelId, RuleId};
 use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
-pub use render::{Record, render, render_all, tuple_text as render_tuple};
+pub use render::render_all;
+pub use render::{Record, render, tuple_text as render_tuple};
 pub use why_not::{
     Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot, render_why_not,
     why_not,
