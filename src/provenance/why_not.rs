@@ -100,8 +100,8 @@ pub enum Reason {
     NoMatch {
         /// The tuples agreeing with the most bound columns (at most `limit`).
         closest: Vec<Near>,
-        /// The atom's relation is derived by rules (its missing tuple may
-        /// itself be explained with why-not).
+        /// Some rule with a body derives the atom's relation (its missing
+        /// tuple may itself be explained with why-not).
         derived: bool,
         /// Per column, the value the atom needs under the first sample
         /// (`None`: any value; all `Some` when the missing tuple is known).
@@ -478,7 +478,12 @@ fn reason(
                 })
                 .collect();
             let closest = closest(search, columns, atom.rel, &wanted, &fixed, limit);
-            let derived = search.engine.is_derived(atom.rel);
+            // Facts stated in the program are rules without body: not worth analysing.
+            let derived = search
+                .program
+                .rules
+                .iter()
+                .any(|other| other.head.rel == atom.rel && !other.body.is_empty());
             let needed = wanted.first().cloned().unwrap_or_default();
             let premise = if derived && nested {
                 analyse_rules(search, columns, atom.rel, &needed, limit, false)?
