@@ -289,18 +289,16 @@ impl Ctx<'_> {
     ) -> String {
         let name = &self.program.relation(rel).name;
         let wanted = self.pattern(rel, needed);
-        let command = format!(
-            "`tracelog explain --not '{}'`",
-            if needed.iter().all(Option::is_some) {
-                wanted.clone()
-            } else {
-                format!("{name}(...)")
-            }
-        );
         if !top {
-            return format!(
-                "    `{name}` is derived by rules: {command} shows why {wanted} is missing\n"
-            );
+            return if needed.iter().all(Option::is_some) {
+                format!(
+                    "    `{name}` is derived by rules: `tracelog explain --not '{wanted}'` shows why that tuple is missing\n"
+                )
+            } else {
+                format!(
+                    "    `{name}` is derived by rules: `tracelog explain --not` on the {wanted} you expected shows why it is missing\n"
+                )
+            };
         }
         let mut out = format!("    `{name}` is derived by rules; none derives {wanted}:\n");
         let (facts, rules): (Vec<&RuleWhyNot>, Vec<&RuleWhyNot>) = premise.iter().partition(|r| {
