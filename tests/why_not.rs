@@ -752,3 +752,28 @@ fn base_relations_and_derived_tuples() {
     assert!(why.derived);
     assert_eq!(why.rules.len(), 1);
 }
+
+#[test]
+fn deeper_missing_premises_name_the_next_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("chain.dl"),
+        "base(\"a\", 1, 2).\nn(x, y, z) :- base(x, y, z).\nm(x, y) :- n(x, y, _).\nr(x) :- m(x, _).\nj(x) :- r(x).\nk(x) :- j(x).\n",
+    )
+    .unwrap();
+    let text = stdout(
+        tmp.path(),
+        &["explain", "--not", r#"r("q")"#, "--rules", "chain.dl"],
+    );
+    // One level down only, then the question to ask next.
+    assert!(text.contains(r#"`m` is derived by rules; none derives m("q", _):"#));
+    assert!(text.contains(
+        r#"`tracelog explain --not` on the n("q", _, _) you expected shows why it is missing"#
+    ));
+    assert!(!text.contains("base("));
+    let text = stdout(
+        tmp.path(),
+        &["explain", "--not", r#"k("q")"#, "--rules", "chain.dl"],
+    );
+    assert!(text.contains(r#"`tracelog explain --not 'r("q")'` shows why that tuple is missing"#));
+}
