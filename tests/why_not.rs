@@ -232,6 +232,19 @@ fn check_alternatives(
         "the first alternative is not the shortest proof\n{}",
         context
     );
+    // Counting without building a proof agrees with building them all.
+    let every = provenance::explain_all(engine, program, rel, tuple, provenance::ALTERNATIVES_CAP)
+        .map_err(|err| TestCaseError::fail(format!("explain_all failed: {err}\n{context}")))?;
+    prop_assert_eq!(
+        every.total,
+        alternatives.total,
+        "totals differ\n{}",
+        context
+    );
+    prop_assert_eq!(
+        every.proofs.len(),
+        every.total.min(provenance::ALTERNATIVES_CAP)
+    );
     let mut seen = Vec::new();
     for proof in &alternatives.proofs {
         let root = &proof.nodes[proof.root];
