@@ -761,6 +761,11 @@ fn base_relations_and_derived_tuples() {
         provenance::why_not(&mut engine, program, given, &[a], 5),
         Err(ExplainError::Derived)
     ));
+    // A tuple of the wrong length is an error, not a panic.
+    assert!(matches!(
+        provenance::why_not(&mut engine, program, seen, &[a, b], 5),
+        Err(ExplainError::Invalid(_))
+    ));
     let why = provenance::why_not(&mut engine, program, seen, &[b], 5).expect("not derived");
     assert!(why.derived);
     assert_eq!(why.rules.len(), 1);

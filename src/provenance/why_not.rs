@@ -156,6 +156,15 @@ pub fn why_not(
     tuple: &[Value],
     limit: usize,
 ) -> Result<WhyNot, ExplainError> {
+    let relation = program.relation(rel);
+    if tuple.len() != relation.arity() {
+        return Err(ExplainError::Invalid(format!(
+            "`{}` has {} columns, not {}",
+            relation.name,
+            relation.arity(),
+            tuple.len()
+        )));
+    }
     if engine.contains(rel, tuple) {
         return Err(ExplainError::Derived);
     }
