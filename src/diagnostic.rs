@@ -53,6 +53,8 @@ pub enum Code {
     UnknownObject,
     BadDate,
     OutputExists,
+    // explain --not (docs/traceability.md).
+    IsDerived,
     // REPL (docs/cli.md)
     ReplUsage,
     Cancelled,
@@ -96,6 +98,7 @@ impl Code {
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
+        Code::IsDerived,
         Code::ReplUsage,
         Code::Cancelled,
         Code::NotDerived,
@@ -138,6 +141,7 @@ impl Code {
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",
+            Code::IsDerived => "is-derived",
             Code::ReplUsage => "repl-usage",
             Code::Cancelled => "cancelled",
             Code::NotDerived => "not-derived",

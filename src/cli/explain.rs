@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+mod modes;
+
 use crate::cli::{
     Status, compile, drop_filled_warnings, eprint_diagnostics, is_declared, print_stdout,
 };
@@ -15,7 +17,6 @@ use crate::engine::{Engine, Limits};
 use crate::io;
 use crate::ir::{self, RelId, Type};
 use crate::provenance::{self, ExplainError, Record};
-use crate::source::Span;
 use crate::value::{Value, ValueStore};
 
 #[derive(Debug, Args)]
@@ -31,6 +32,18 @@ pub struct ExplainArgs {
     /// Evaluate over this database's facts; each fact of the proof then shows its transaction
     #[arg(long = "db", value_name = "DIR")]
     pub db: Option<PathBuf>,
+    /// Why not: for a tuple that is not derived, each rule that could derive it and the first
+    /// literal of its body that cannot be satisfied, with the closest tuples
+    #[arg(long = "not", group = "mode")]
+    pub not: bool,
+    /// Alternative proofs: every rule instance that derives the tuple, each with its shortest
+    /// sub-proofs
+    #[arg(long = "all", group = "mode")]
+    pub all: bool,
+    /// With --not: closest tuples and bindings shown per rule [default: 5]; with --all: proofs
+    /// shown [default: 10]
+    #[arg(long = "limit", value_name = "N", requires = "mode")]
+    pub limit: Option<usize>,
 }
 
 pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
@@ -85,22 +98,25 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
                 return Ok(Status::Failed);
             }
         };
+    if args.not {
+        return modes::why_not(args, &mut engine, &program, &mut sources, rel, &tuple);
+    }
+    if args.all {
+        return modes::all_proofs(
+            args,
+            &mut engine,
+            &program,
+            &mut sources,
+            state,
+            rel,
+            &tuple,
+        );
+    }
     let proof = match provenance::explain(&mut engine, &program, rel, &tuple) {
         Ok(proof) => proof,
         Err(ExplainError::NotDerived) => {
-            let file = sources.add("<atom>", None, args.atom.clone());
-            let diagnostic = Diagnostic::error(
-                Code::NotDerived,
-                format!(
-                    "{} is not derived from these facts",
-                    provenance::render_tuple(&program, engine.values(), rel, &tuple)
-                ),
-            )
-            .at(Span::new(file, 0, args.atom.len()))
-            .with_label("not in the relation")
-            .with_help(
-                "check the values and the facts; `tracelog explain --not` (why not) is not available yet",
-            );
+            let diagnostic =
+                modes::not_derived(args, &mut sources, &program, engine.values(), rel, &tuple);
             eprint_diagnostics(&sources, &[diagnostic])?;
             return Ok(Status::Failed);
         }
