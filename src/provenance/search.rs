@@ -311,6 +311,15 @@ impl<'a> Search<'a> {
                 Vec::new()
             };
         }
+        // Every column bound: one membership test, no table (a closure's
+        // edges are read this way and need no index over all of them).
+        if cols.len() == arity {
+            return if self.engine.contains(atom.rel, &key) {
+                vec![key]
+            } else {
+                Vec::new()
+            };
+        }
         if !self.tables.contains_key(&atom.rel) {
             let flat: Vec<Value> = self.engine.rows(atom.rel).flatten().copied().collect();
             self.tables.insert(atom.rel, flat);
