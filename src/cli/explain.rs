@@ -397,7 +397,8 @@ fn journal_records(
                 recorded_at: entry.recorded_at.clone(),
                 principal: entry.principal.clone(),
                 source: entry.source.describe(),
-                line,
+                // Importers write 0 for a fact with no line of its own.
+                line: line.filter(|&line| line > 0),
                 source_path: entry.source.path.clone(),
                 source_sha256: entry.source.sha256.clone(),
                 event_id,
