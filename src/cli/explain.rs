@@ -332,8 +332,7 @@ fn journal_records(
     for leaf in proof.leaves() {
         wanted.entry(leaf.rel).or_default().insert(&leaf.tuple);
     }
-    // (relation, tuple, fields as recorded, asserting transaction)
-    let mut found: Vec<(RelId, Vec<Value>, Box<[String]>, u64)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let mut scratch = ValueStore::default();
     for (&rel, tuples) in &wanted {
         let relation = program.relation(rel);
@@ -354,7 +353,13 @@ fn journal_records(
                     Type::Any => None,
                     ty => scratch.parse(ty, field).ok(),
                 };
-                value.map(|value| key.push(value)).is_some()
+                match value {
+                    Some(value) => {
+                        key.push(value);
+                        true
+                    }
+                    None => false,
+                }
             });
             if encoded && tuples.contains(key.as_slice()) {
                 found.push((rel, key.clone(), fields.clone(), seq));
@@ -407,6 +412,10 @@ fn journal_records(
     }
     records
 }
+
+/// A live fact of the database that is a leaf: (relation, tuple, fields as
+/// recorded, asserting transaction).
+type Found = (RelId, Vec<Value>, Box<[String]>, u64);
 
 /// A relation of rules/schema.dl whose first column is the EPCIS event
 /// (its eventID, or its hash identity when the event has none).
