@@ -5,7 +5,7 @@
 //! of the first tier.
 //!
 //! - `explain_one_tuple`: the proof of one `descendant` tuple of the last
-//!   tier (8 steps deep) over the evaluated engine; target under 100 ms.
+//!   tier (8 steps from its seed) over the evaluated engine; target under 100 ms.
 //!   The first proof after an evaluation also sorts the relations it reads
 //!   (the engine keeps them sorted until the next update): printed once.
 //! - `eval_provenance_off` / `eval_provenance_on`: the same evaluation
@@ -102,20 +102,14 @@ fn loaded(program: &ir::Program, work: &Workload, provenance: bool) -> Engine {
     engine
 }
 
-/// A `descendant` tuple of the last tier reached from the first seed.
-fn deepest(engine: &Engine, program: &ir::Program, work: &Workload) -> Vec<u64> {
+/// A `descendant` tuple of the last tier (from whichever seed reaches it first).
+fn deepest(engine: &Engine, program: &ir::Program) -> Vec<u64> {
     let rel = program.relation_by_name("descendant").expect("declared");
-    let seed = u64::from(
-        engine
-            .values()
-            .symbol_id(&work.names[work.seeds[0] as usize])
-            .expect("interned"),
-    );
     let last = format!("T{}L", TIERS - 1);
     engine
         .rows(rel)
-        .find(|row| row[0] == seed && engine.values().symbol(row[1] as u32).starts_with(&last))
-        .expect("the first seed reaches the last tier")
+        .find(|row| engine.values().symbol(row[1] as u32).starts_with(&last))
+        .expect("some seed reaches the last tier")
         .to_vec()
 }
 
@@ -128,7 +122,7 @@ fn benches(c: &mut Criterion) {
 
     let mut engine = loaded(&program, &work, true);
     engine.run(&Limits::default()).expect("no limits");
-    let tuple = deepest(&engine, &program, &work);
+    let tuple = deepest(&engine, &program);
     eprintln!(
         "workload: {} edges, {} descendant tuples",
         work.edges.len(),
