@@ -133,12 +133,14 @@ enum Command {
     Repl(repl::ReplArgs),
     /// Explain a derived tuple: the rules and facts that prove it, down to the given facts
     ///
-    /// Evaluates the program with provenance recording over its `.input` files (-F) or a database
-    /// (--db), then prints the shortest proof of ATOM: each derived tuple with the rule that
+    /// Evaluates the rules (--rules, several files as one program; with --db the shipped recall.dl
+    /// by default) with provenance recording over their `.input` files (-F) or a database (--db,
+    /// --as-of), then writes the shortest proof of ATOM: each derived tuple with the rule that
     /// derived it (file:line, policy and version, rule text, the values of its variables) and its
-    /// premises indented below; negated atoms and comparisons are shown as holding. With --db each
-    /// fact shows the transaction that recorded it. Exit 1 when ATOM is malformed, names no
-    /// relation (`unknown-relation`) or is not derived (`not-derived`).
+    /// premises below; negated atoms and comparisons are shown as holding. With --db each fact
+    /// shows the transaction that recorded it (and the EPCIS eventID for event facts). Formats:
+    /// text, json (docs/traceability.md), dot, svg (needs Graphviz). Exit 1 when ATOM is
+    /// malformed, names no relation (`unknown-relation`) or is not derived (`not-derived`).
     ///
     /// --all lists alternative proofs (every rule instance that derives ATOM). --not explains why
     /// ATOM is NOT derived: per rule the first body literal that cannot be satisfied, with the

@@ -727,6 +727,42 @@ pub fn history(dir: &Path, fact: &Fact) -> Result<Vec<HistoryEntry>, Failure> {
     Ok(entries)
 }
 
+/// The line (in its source file) of each `(seq, fact)`: the fact as
+/// asserted by transaction `seq`. One read of the journal for all of them;
+/// `None` where the transaction kept no line for it.
+pub fn assertion_lines(dir: &Path, facts: &[(u64, Fact)]) -> Result<Vec<Option<u32>>, Failure> {
+    let mut wanted: rustc_hash::FxHashMap<u64, Vec<usize>> = rustc_hash::FxHashMap::default();
+    for (idx, (seq, _)) in facts.iter().enumerate() {
+        wanted.entry(*seq).or_default().push(idx);
+    }
+    let mut lines = vec![None; facts.len()];
+    if wanted.is_empty() {
+        return Ok(lines);
+    }
+    let (records, _, _) = Journal::open_read(dir)?;
+    for record in &records {
+        let Some(idxs) = wanted.get(&record.seq) else {
+            continue;
+        };
+        if record.kind != RecordKind::Transaction {
+            continue;
+        }
+        let Ok(payload) = TxPayload::decode(&record.payload) else {
+            continue;
+        };
+        for &idx in idxs {
+            let fact = &facts[idx].1;
+            let Some(group) = payload.assert.get(&fact.rel) else {
+                continue;
+            };
+            if let Some(row) = group.rows.iter().position(|row| *row == fact.fields) {
+                lines[idx] = group.lines.get(row).copied();
+            }
+        }
+    }
+    Ok(lines)
+}
+
 /// Reads one fact written in the language (`consumed("L-1", "B-7")`, with or
 /// without the final `.`), as `history` takes it.
 pub fn parse_fact(text: &str) -> Result<Fact, Failure> {

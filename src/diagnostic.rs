@@ -59,6 +59,7 @@ pub enum Code {
     ReplUsage,
     Cancelled,
     NotDerived,
+    DotNotFound,
 }
 
 impl Code {
@@ -102,6 +103,7 @@ impl Code {
         Code::ReplUsage,
         Code::Cancelled,
         Code::NotDerived,
+        Code::DotNotFound,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +147,7 @@ impl Code {
             Code::ReplUsage => "repl-usage",
             Code::Cancelled => "cancelled",
             Code::NotDerived => "not-derived",
+            Code::DotNotFound => "dot-not-found",
         }
     }
 

@@ -66,6 +66,21 @@ pub fn compile_with_shipped_rules(name: &str, text: &str) -> Result<Compiled, Fa
     compile_in(sources, root, crate::rules::SHIPPED)
 }
 
+/// Compiles several rule files as one program, in order: each name is a
+/// file (relative to the current directory) or, when there is no such file,
+/// a rule set built into the binary (`recall.dl`). The program's first
+/// source is a generated text named `<rules>` that includes them.
+pub fn compile_files(names: &[String]) -> Result<Compiled, Failed> {
+    let text: String = names
+        .iter()
+        .map(|name| format!(".include {}\n", crate::db::record::quote(name)))
+        .collect();
+    let mut sources = SourceMap::default();
+    // A path with no directory: includes resolve against the current directory.
+    let root = sources.add("<rules>", Some(std::path::PathBuf::from("<rules>")), text);
+    compile_in(sources, root, crate::rules::SHIPPED)
+}
+
 fn compile(sources: SourceMap, root: crate::source::FileId) -> Result<Compiled, Failed> {
     compile_in(sources, root, &[])
 }

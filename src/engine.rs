@@ -719,14 +719,24 @@ impl Engine {
         if arity == 0 {
             return Box::new(std::iter::repeat_n(&[][..], self.len(rel)));
         }
-        let flat = self.sorted[rel.0 as usize].get_or_init(|| {
+        Box::new(self.sorted_rows(rel).chunks_exact(arity))
+    }
+
+    /// The tuples of a relation of arity > 0, sorted as [`Engine::rows`]
+    /// gives them, flat (arity values each); built on first request and kept
+    /// until the next update. Empty for an arity-0 relation.
+    pub fn sorted_rows(&self, rel: RelId) -> &[Value] {
+        let arity = self.relations[rel.0 as usize].arity();
+        if arity == 0 {
+            return &[];
+        }
+        self.sorted[rel.0 as usize].get_or_init(|| {
             let mut rows = Vec::with_capacity(self.len(rel) * arity);
             if let Some(store) = self.home[rel.0 as usize] {
                 self.stores[store].for_each(rel, &mut |row| rows.extend_from_slice(row));
             }
             sort_rows(arity, rows, false)
-        });
-        Box::new(flat.chunks_exact(arity))
+        })
     }
 
     /// Sizes of all relations, in declaration order.

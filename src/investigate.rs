@@ -155,7 +155,7 @@ impl Investigation {
 }
 
 /// The rule files a compiled rule set read, skipping the one-line root text.
-fn rule_files(compiled: &crate::driver::Compiled) -> Vec<RuleFile> {
+pub fn rule_files(compiled: &crate::driver::Compiled) -> Vec<RuleFile> {
     compiled
         .sources
         .files()

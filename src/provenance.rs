@@ -6,9 +6,12 @@
 //! whose positive premises are live tuples that entered earlier (same
 //! stratum) or belong to earlier strata, whose negated atoms have no match
 //! and whose comparisons hold; leaves are base facts. Shared sub-proofs are
-//! kept once (the proof is a DAG). [`render`] writes it as indented text.
+//! kept once (the proof is a DAG). [`render`] writes it as indented text,
+//! [`json`] as a JSON document, [`dot`] as a Graphviz graph.
 
 mod atom;
+mod dot;
+mod json;
 mod render;
 mod search;
 mod verify;
@@ -21,6 +24,8 @@ use crate::ir::{self, RelId, RuleId};
 use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
+pub use dot::{SvgError, svg, to_dot};
+pub use json::{FORMAT_VERSION, Header, to_json};
 pub use render::render_all;
 pub use render::{Record, render, tuple_text as render_tuple};
 pub use why_not::{

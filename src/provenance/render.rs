@@ -19,6 +19,12 @@ pub struct Record {
     pub source: String,
     /// The fact's line in its source file, when recorded.
     pub line: Option<u32>,
+    /// The source file as given when recorded, and its SHA-256 (for JSON).
+    pub source_path: Option<String>,
+    pub source_sha256: Option<String>,
+    /// The EPCIS eventID (or the event's hash identity when it has none),
+    /// for facts of the event relations of rules/schema.dl.
+    pub event_id: Option<String>,
 }
 
 enum Item {
@@ -62,8 +68,13 @@ pub fn render(
                             .line
                             .map(|line| format!(" line {line}"))
                             .unwrap_or_default();
+                        let event = record
+                            .event_id
+                            .as_ref()
+                            .map(|id| format!(", EPCIS event {id}"))
+                            .unwrap_or_default();
                         format!(
-                            "recorded fact: transaction {}, {}, by {}, from {}{line}",
+                            "recorded fact: transaction {}, {}, by {}, from {}{line}{event}",
                             record.seq, record.recorded_at, record.principal, record.source
                         )
                     }
@@ -357,4 +368,113 @@ pub(crate) fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> Str
             out
         }
     }
+}
+
+/// A body literal of a rule instance that is no premise, shown as a checked
+/// condition (JSON and DOT output).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Condition {
+    /// Index of the literal in the rule's body.
+    pub literal: usize,
+    /// `negation`, `comparison`, `assignment` or `aggregate`.
+    pub kind: &'static str,
+    /// The literal with the instance's values (`not cleared("B2")`, `x != "B2"`).
+    pub text: String,
+    /// For assignments and aggregates: the value computed.
+    pub value: Option<String>,
+}
+
+/// The conditions of one rule instance, in body order.
+pub(crate) fn conditions(
+    program: &ir::Program,
+    rule: &ir::Rule,
+    values: &ValueStore,
+    regs: &[Value],
+    bound: &[bool],
+) -> Vec<Condition> {
+    let shown = Shown {
+        program,
+        rule,
+        values,
+        regs,
+        bound,
+    };
+    let mut out = Vec::new();
+    for (literal, body) in rule.body.iter().enumerate() {
+        let (kind, text, value) = match body {
+            Literal::Positive(_) => continue,
+            Literal::Negative(atom) => ("negation", format!("not {}", shown.atom(atom)), None),
+            Literal::Compare(op, lhs, rhs) => (
+                "comparison",
+                format!(
+                    "{} {} {}",
+                    shown.expr(lhs),
+                    compare_text(*op),
+                    shown.expr(rhs)
+                ),
+                None,
+            ),
+            Literal::Assign(var, expr) => (
+                "assignment",
+                format!("{} = {}", rule.var(*var).name, shown.expr(expr)),
+                Some(shown.var(*var)),
+            ),
+            Literal::Aggregate(aggregate) => (
+                "aggregate",
+                format!(
+                    "{} = {}",
+                    rule.var(aggregate.result).name,
+                    shown.aggregate(aggregate)
+                ),
+                Some(shown.var(aggregate.result)),
+            ),
+        };
+        out.push(Condition {
+            literal,
+            kind,
+            text,
+            value,
+        });
+    }
+    out
+}
+
+/// A body literal as the rule writes it (variables by name), for edge labels.
+pub(crate) fn literal_text(
+    program: &ir::Program,
+    rule: &ir::Rule,
+    values: &ValueStore,
+    literal: usize,
+) -> String {
+    let unbound = vec![false; rule.vars.len()];
+    let regs = vec![0; rule.vars.len()];
+    let shown = Shown {
+        program,
+        rule,
+        values,
+        regs: &regs,
+        bound: &unbound,
+    };
+    match rule.body.get(literal) {
+        Some(Literal::Positive(atom)) => shown.atom(atom),
+        Some(Literal::Negative(atom)) => format!("not {}", shown.atom(atom)),
+        _ => String::new(),
+    }
+}
+
+/// The rule's text on one line (whitespace runs collapsed).
+pub(crate) fn rule_text(sources: &SourceMap, rule: &ir::Rule) -> String {
+    sources
+        .snippet(rule.origin)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The policy header of the file a rule is written in.
+pub(crate) fn rule_policy<'p>(program: &'p ir::Program, rule: &ir::Rule) -> Option<&'p ir::Policy> {
+    program
+        .policies
+        .iter()
+        .find(|policy| policy.file == rule.origin.file)
 }

@@ -4,7 +4,8 @@
 //! (smaller height), whose negated atoms have no match and whose comparisons
 //! hold. Among those it picks the one whose latest premise is earliest, which
 //! gives the shortest proof. Relations are read through indexes built on
-//! first use, one per relation and set of bound columns.
+//! first use, one per relation and set of bound columns, over the engine's
+//! sorted tuples (bound leading columns are a range of them, no index).
 
 use rustc_hash::FxHashMap;
 
@@ -33,8 +34,6 @@ pub(crate) type Key = Option<Height>;
 pub(crate) struct Search<'a> {
     pub engine: &'a mut Engine,
     pub program: &'a ir::Program,
-    /// Per relation: its tuples, flat.
-    tables: FxHashMap<RelId, Vec<Value>>,
     /// Per relation and bound columns: the tuples (row numbers) per key.
     indexes: FxHashMap<(RelId, Vec<usize>), Index>,
     /// When set, `best` collects every instance here (up to `collect_cap`)
@@ -70,7 +69,6 @@ impl<'a> Search<'a> {
         Search {
             engine,
             program,
-            tables: FxHashMap::default(),
             indexes: FxHashMap::default(),
             collected: None,
             collect_cap: 0,
@@ -351,23 +349,51 @@ impl<'a> Search<'a> {
                 Vec::new()
             };
         }
-        if !self.tables.contains_key(&atom.rel) {
-            let flat: Vec<Value> = self.engine.rows(atom.rel).flatten().copied().collect();
-            self.tables.insert(atom.rel, flat);
+        // Every column bound: one membership test, no table (a closure's
+        // edges are read this way and need no index over all of them).
+        if cols.len() == arity {
+            return if self.engine.contains(atom.rel, &key) {
+                vec![key]
+            } else {
+                Vec::new()
+            };
         }
-        let table = &self.tables[&atom.rel];
-        let index = self
-            .indexes
-            .entry((atom.rel, cols.clone()))
-            .or_insert_with(|| {
-                let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
-                for (row_idx, row) in table.chunks_exact(arity).enumerate() {
-                    let key = cols.iter().map(|&col| row[col]).collect();
-                    index.entry(key).or_default().push(row_idx as u32);
-                }
-                index
-            });
-        let Some(rows) = index.get(&key) else {
+        // The bound columns lead: a range of the engine's sorted tuples.
+        let res = if cols.iter().enumerate().all(|(pos, &col)| pos == col) {
+            let flat = self.engine.sorted_rows(atom.rel);
+            let n = flat.len() / arity;
+            let row = |idx: usize| &flat[idx * arity..idx * arity + cols.len()];
+            let lo = partition_point(n, |idx| row(idx) < key.as_slice());
+            let hi = partition_point(n, |idx| row(idx) <= key.as_slice());
+            flat[lo * arity..hi * arity]
+                .chunks_exact(arity)
+                .map(<[Value]>::to_vec)
+                .collect()
+        } else {
+            self.indexed(atom.rel, arity, cols, &key)
+        };
+        self.drop_unequal_repeats(rule, atom, walk, res)
+    }
+
+    /// The tuples of `rel` with `key` in columns `cols`, through an index
+    /// built on first use.
+    fn indexed(
+        &mut self,
+        rel: RelId,
+        arity: usize,
+        cols: Vec<usize>,
+        key: &[Value],
+    ) -> Vec<Vec<Value>> {
+        let table = self.engine.sorted_rows(rel);
+        let index = self.indexes.entry((rel, cols.clone())).or_insert_with(|| {
+            let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
+            for (row_idx, row) in table.chunks_exact(arity).enumerate() {
+                let key = cols.iter().map(|&col| row[col]).collect();
+                index.entry(key).or_default().push(row_idx as u32);
+            }
+            index
+        });
+        let Some(rows) = index.get(key) else {
             return Vec::new();
         };
         let mut res = Vec::with_capacity(rows.len());
@@ -375,6 +401,18 @@ impl<'a> Search<'a> {
             let row = &table[row_idx as usize * arity..(row_idx as usize + 1) * arity];
             res.push(row.to_vec());
         }
+        res
+    }
+
+    /// Keeps the rows whose columns under one unbound variable written twice agree.
+    fn drop_unequal_repeats(
+        &mut self,
+        rule: &ir::Rule,
+        atom: &ir::Atom,
+        walk: &Walk,
+        mut res: Vec<Vec<Value>>,
+    ) -> Vec<Vec<Value>> {
+        let relation = self.program.relation(atom.rel);
         // An unbound variable written twice (`!s(x, p, p)`) needs equal values.
         let repeated: Vec<(usize, usize, ir::VarId)> = atom
             .args
@@ -607,4 +645,18 @@ fn mark_bound(literal: &ir::Literal, bound: &mut [bool]) {
         ir::Literal::Aggregate(aggregate) => bound[aggregate.result.0 as usize] = true,
         ir::Literal::Negative(_) | ir::Literal::Compare(..) => (),
     }
+}
+
+/// The first index in `0..n` for which `pred` is false (`pred` true then false).
+fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }

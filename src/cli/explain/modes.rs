@@ -8,7 +8,7 @@ use crate::cli::{Status, eprint_diagnostics, print_stdout};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::Engine;
 use crate::ir::{self, RelId};
-use crate::provenance::{self, ExplainError, Record};
+use crate::provenance::{self, ExplainError};
 use crate::source::{SourceMap, Span};
 use crate::value::{Value, ValueStore};
 
@@ -85,7 +85,7 @@ pub(super) fn all_proofs(
     engine: &mut Engine,
     program: &ir::Program,
     sources: &mut SourceMap,
-    state: Option<crate::db::State>,
+    database: Option<(&std::path::Path, &crate::db::State)>,
     rel: RelId,
     tuple: &[Value],
 ) -> std::io::Result<Status> {
@@ -100,11 +100,17 @@ pub(super) fn all_proofs(
         Err(err) => return Err(std::io::Error::other(format!("cannot explain: {err}"))),
     };
     let values = engine.values();
-    let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
-        let state = state.as_ref()?;
-        let dir = args.db.as_deref()?;
-        super::journal_record(program, values, state, dir, rel, tuple)
+    let records = match database {
+        Some((dir, state)) => super::journal_records(
+            program,
+            values,
+            state,
+            dir,
+            alternatives.proofs.iter().flat_map(|proof| proof.leaves()),
+        ),
+        None => Default::default(),
     };
+    let record = |rel: RelId, tuple: &[Value]| records.get(&(rel, tuple.to_vec())).cloned();
     print_stdout(&provenance::render_all(
         &alternatives,
         program,
