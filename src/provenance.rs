@@ -9,6 +9,7 @@
 //! kept once (the proof is a DAG). [`render`] writes it as indented text.
 
 mod atom;
+mod journal;
 mod render;
 mod search;
 mod verify;
@@ -20,6 +21,7 @@ use crate::ir::{self, RelId, RuleId};
 use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
+pub use journal::journal_record;
 pub use render::{Record, render, tuple_text as render_tuple};
 
 /// A proof of one tuple: `nodes[root]` is the tuple asked about.

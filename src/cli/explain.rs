@@ -13,10 +13,10 @@ use crate::cli::{
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::{Engine, Limits};
 use crate::io;
-use crate::ir::{self, RelId, Type};
+use crate::ir::RelId;
 use crate::provenance::{self, ExplainError, Record};
 use crate::source::Span;
-use crate::value::{Value, ValueStore};
+use crate::value::Value;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -112,61 +112,10 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
     let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
         let state = state.as_ref()?;
         let dir = args.db.as_deref()?;
-        journal_record(&program, values, state, dir, rel, tuple)
+        provenance::journal_record(&program, values, state, dir, rel, tuple)
     };
     print_stdout(&provenance::render(
         &proof, &program, &sources, values, &record,
     ))?;
     Ok(Status::Ok)
-}
-
-/// The transaction that recorded a live base fact of the database.
-fn journal_record(
-    program: &ir::Program,
-    values: &ValueStore,
-    state: &crate::db::State,
-    dir: &std::path::Path,
-    rel: RelId,
-    tuple: &[Value],
-) -> Option<Record> {
-    let relation = program.relation(rel);
-    let facts = state.relations.get(&relation.name)?;
-    let mut scratch = ValueStore::default();
-    let mut same =
-        |fields: &[String]| -> bool {
-            fields.len() == tuple.len()
-                && fields.iter().zip(tuple).zip(&relation.columns).all(
-                    |((field, &value), column)| match column.ty {
-                        Type::Symbol => values.symbol_id(field) == Some(value as u32),
-                        Type::Any => false,
-                        ty => scratch.parse(ty, field).ok() == Some(value),
-                    },
-                )
-        };
-    let (fields, seq) = facts
-        .live
-        .iter()
-        .find(|(fields, _)| same(fields))
-        .map(|(fields, &seq)| (fields.to_vec(), seq))?;
-    let entry = state.log.iter().find(|entry| entry.seq == seq)?;
-    // The line is kept in the transaction, not in the replayed state.
-    let fact = crate::db::record::Fact {
-        rel: relation.name.clone(),
-        fields,
-    };
-    let line = crate::db::history(dir, &fact)
-        .ok()
-        .and_then(|history| {
-            history
-                .into_iter()
-                .find(|item| item.seq == seq && item.asserted)
-        })
-        .and_then(|item| item.line);
-    Some(Record {
-        seq,
-        recorded_at: entry.recorded_at.clone(),
-        principal: entry.principal.clone(),
-        source: entry.source.describe(),
-        line,
-    })
 }

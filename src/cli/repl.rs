@@ -325,7 +325,8 @@ impl Repl {
                 let session = self.session.borrow();
                 session.rules((!args.is_empty()).then_some(args))
             }
-            "why" | "whynot" => Reply::error(
+            "why" => self.with_arg(name, args, |session, atom| session.why(atom)),
+            "whynot" => Reply::error(
                 Code::UnsupportedFeature,
                 format!(
                     "provenance is not available yet (issue 6): `:{name}` cannot explain `{args}`"

@@ -117,6 +117,13 @@ impl Session {
         &self.program
     }
 
+    /// The engine, for provenance (switching it on, searching proofs) and
+    /// the REPL's changes of the program. Changes of base facts go through
+    /// [`Session::apply`].
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     /// The journal head the relations were computed on.
     pub fn head(&self) -> &HeadRef {
         &self.head

@@ -112,9 +112,15 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "why",
         args: "ATOM",
-        summary: "explain how a tuple was derived (provenance, issue 6)",
-        help: "Will print the proof tree of a derived tuple once provenance lands (issue 6). \
-               Until then it says that provenance is not available.",
+        summary: "explain how a tuple was derived: its shortest proof",
+        help: "`:why lot_affected(\"L-2\")` prints the shortest proof of the tuple as `tracelog \
+               explain` does: the rule instance that derived it, with its variables' values, \
+               down to the facts; with --db each fact of the database shows the transaction \
+               that recorded it (time, principal, source file). Provenance (the round in which \
+               each tuple was derived) is recorded without a database from the start; with \
+               --db from the first `:why` on, which evaluates the program once more with it \
+               (the start restores the saved evaluation, which has no provenance, so the first \
+               prompt stays fast). Tab completes the identifiers the session knows.",
         completion: Completion::Identifier,
     },
     Command {

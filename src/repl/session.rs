@@ -115,6 +115,13 @@ impl Backend {
         }
     }
 
+    fn engine_mut(&mut self) -> &mut Engine {
+        match self {
+            Backend::Memory(engine) => engine,
+            Backend::Db(session) => session.engine_mut(),
+        }
+    }
+
     fn values_mut(&mut self) -> &mut crate::value::ValueStore {
         match self {
             Backend::Memory(engine) => engine.values_mut(),
@@ -150,6 +157,12 @@ pub struct Session {
     db: Option<PathBuf>,
     as_of: AsOf,
     pub limits: Limits,
+    /// Provenance is recorded: from the start without a database, from the
+    /// first `:why` with one (an image restores no heights).
+    provenance: bool,
+    /// The database's state read for the journal records of `:why`'s
+    /// leaves, kept while the session's head is the same.
+    journal: Option<crate::db::State>,
 }
 
 /// A program checked from units, with the texts its spans point into.
@@ -189,9 +202,11 @@ impl Session {
             backend: Backend::Memory(Box::new(Engine::new(&ir::Program::default()))),
             roots: Vec::new(),
             used: Vec::new(),
+            provenance: db.is_none(),
             db,
             as_of: AsOf::Head,
             limits,
+            journal: None,
         };
         let mut reply = session.adopt(checked);
         if reply.failed {
@@ -444,6 +459,123 @@ impl Session {
         match session.catch_up(dir, &self.limits) {
             Ok(_) => Reply::default(),
             Err(failure) => Reply::failure(&failure.sources, &failure.diagnostics),
+        }
+    }
+
+    /// `:why ATOM`: the shortest proof of a derived tuple, as `tracelog
+    /// explain` prints it; with a database each fact of the proof shows the
+    /// transaction that recorded it.
+    pub fn why(&mut self, atom: &str) -> Reply {
+        let started = Instant::now();
+        let mut note = String::new();
+        if !self.backend.engine().has_provenance() {
+            match self.record_provenance() {
+                Ok(elapsed) => {
+                    note = format!(
+                        "provenance is recorded from now on: the program was evaluated again \
+                         with it ({:.1} s, once)\n",
+                        elapsed.as_secs_f64()
+                    );
+                }
+                Err(reply) => return reply,
+            }
+        }
+        // The atom's text joins the program's (a few bytes per question).
+        let sources = &mut self.sources;
+        let (rel, tuple) = match crate::provenance::parse_atom(
+            sources,
+            &self.program,
+            self.backend.values_mut(),
+            atom,
+        ) {
+            Ok(found) => found,
+            Err(diagnostics) => return Reply::failure(sources, &diagnostics),
+        };
+        let engine = self.backend.engine_mut();
+        let proof = match crate::provenance::explain(engine, &self.program, rel, &tuple) {
+            Ok(proof) => proof,
+            Err(crate::provenance::ExplainError::NotDerived) => {
+                let file = self.sources.add("<atom>", None, atom.to_owned());
+                let diagnostic = Diagnostic::error(
+                    Code::NotDerived,
+                    format!(
+                        "{} is not derived from these facts",
+                        crate::provenance::render_tuple(
+                            &self.program,
+                            self.backend.engine().values(),
+                            rel,
+                            &tuple
+                        )
+                    ),
+                )
+                .at(crate::source::Span::new(file, 0, atom.len()))
+                .with_label("not in the relation")
+                .with_help("check the values and the facts; `:whynot ATOM` tells what is missing");
+                return Reply::failure(&self.sources, &[diagnostic]);
+            }
+            Err(err) => return Reply::error(Code::NotDerived, format!("cannot explain: {err}")),
+        };
+        self.read_journal(&proof);
+        let state = self.journal.as_ref();
+        let engine = self.backend.engine();
+        let values = engine.values();
+        let program = &self.program;
+        let dir = self.db.as_deref();
+        let record = |rel: RelId, tuple: &[Value]| {
+            crate::provenance::journal_record(program, values, state?, dir?, rel, tuple)
+        };
+        let mut out = note;
+        out.push_str(&crate::provenance::render(
+            &proof,
+            program,
+            &self.sources,
+            values,
+            &record,
+        ));
+        Reply {
+            out,
+            elapsed: Some(started.elapsed()),
+            ..Reply::default()
+        }
+    }
+
+    /// Switches provenance on and evaluates the program again with it; on a
+    /// stop (a limit, Ctrl-C) the session goes back to evaluating without.
+    fn record_provenance(&mut self) -> Result<Duration, Reply> {
+        let started = Instant::now();
+        self.backend.engine_mut().set_provenance(true);
+        match self.backend.update(Vec::new(), &self.limits) {
+            Ok(()) => {
+                self.provenance = true;
+                Ok(started.elapsed())
+            }
+            Err(diagnostics) => {
+                self.backend.engine_mut().set_provenance(false);
+                let mut reply = Reply::failure(&SourceMap::default(), &diagnostics);
+                if let Err(more) = self.backend.update(Vec::new(), &Limits::default()) {
+                    reply
+                        .err
+                        .push_str(&diagnostic::render(&SourceMap::default(), &more));
+                }
+                reply.err.push_str(
+                    "`:why` needs the program evaluated with provenance; the session is as it \
+                     was before\n",
+                );
+                Err(reply)
+            }
+        }
+    }
+
+    /// The database's state at the session's head, read once per head, when
+    /// the proof has facts of the database to show records of.
+    fn read_journal(&mut self, proof: &crate::provenance::Proof) {
+        let (Some(dir), Some(head)) = (&self.db, self.head()) else {
+            return;
+        };
+        if proof.leaves().next().is_some()
+            && self.journal.as_ref().is_none_or(|state| state.head != *head)
+        {
+            self.journal = db::read(dir, self.as_of).ok().map(|loaded| loaded.state);
         }
     }
 
@@ -940,6 +1072,7 @@ impl Session {
         let mut backend = match &self.db {
             None => {
                 let mut engine = Engine::new(program);
+                engine.set_provenance(self.provenance);
                 crate::io::load_inputs(program, &mut engine, Path::new("."))?;
                 engine
                     .run(&self.limits)
@@ -964,7 +1097,13 @@ impl Session {
                     // A cache: failing to write it costs the next start time, nothing else.
                     let _ = session.save_image(dir);
                 }
-                Backend::Db(Box::new(session))
+                let mut backend = Backend::Db(Box::new(session));
+                if self.provenance {
+                    // An image has no heights: evaluate again with them.
+                    backend.engine_mut().set_provenance(true);
+                    backend.update(Vec::new(), &self.limits)?;
+                }
+                backend
             }
         };
         if !self.facts.is_empty() {
