@@ -160,6 +160,12 @@ pub struct Session {
     /// Provenance is recorded: from the start without a database, from the
     /// first `:why` with one (an image restores no heights).
     provenance: bool,
+    /// A change of the program evaluates only what it can reach (off: from
+    /// scratch, as `:as-of` does).
+    incremental: bool,
+    /// What the last change of the program kept and evaluated, when it was
+    /// incremental.
+    evolved: Option<crate::engine::EvolveStats>,
     /// The database's state read for the journal records of `:why`'s
     /// leaves, kept while the session's head is the same.
     journal: Option<crate::db::State>,
@@ -207,6 +213,8 @@ impl Session {
             as_of: AsOf::Head,
             limits,
             journal: None,
+            incremental: true,
+            evolved: None,
         };
         let mut reply = session.adopt(checked);
         if reply.failed {
@@ -222,6 +230,12 @@ impl Session {
 
     pub fn engine(&self) -> &Engine {
         self.backend.engine()
+    }
+
+    /// What the last change of the program kept and evaluated, when it
+    /// could be incremental (`None` after an evaluation from scratch).
+    pub fn evolved(&self) -> Option<crate::engine::EvolveStats> {
+        self.evolved
     }
 
     pub fn has_db(&self) -> bool {
@@ -436,7 +450,9 @@ impl Session {
             Ok(checked) => checked,
             Err((sources, diagnostics)) => return Reply::failure(&sources, &diagnostics),
         };
+        self.incremental = false;
         let mut reply = self.adopt(checked);
+        self.incremental = true;
         if reply.failed {
             self.as_of = previous;
             return reply;
@@ -573,7 +589,10 @@ impl Session {
             return;
         };
         if proof.leaves().next().is_some()
-            && self.journal.as_ref().is_none_or(|state| state.head != *head)
+            && self
+                .journal
+                .as_ref()
+                .is_none_or(|state| state.head != *head)
         {
             self.journal = db::read(dir, self.as_of).ok().map(|loaded| loaded.state);
         }
@@ -1046,9 +1065,16 @@ impl Session {
         if !checked.warnings.is_empty() {
             reply.err = diagnostic::render(&checked.sources, &checked.warnings);
         }
-        match self.evaluate(&checked) {
-            Ok(backend) => {
+        let evaluated = match self.evolve(&checked) {
+            Ok(true) => Ok(()),
+            Ok(false) => self.evaluate(&checked).map(|backend| {
+                self.evolved = None;
                 self.backend = backend;
+            }),
+            Err(diagnostics) => Err(diagnostics),
+        };
+        match evaluated {
+            Ok(()) => {
                 self.sources = checked.sources;
                 self.program = checked.program;
                 self.roots = checked.roots;
@@ -1063,6 +1089,79 @@ impl Session {
             }
         }
         reply
+    }
+
+    /// The session's relations brought to the checked program in place,
+    /// evaluating only the strata the change can reach (see
+    /// [`Engine::evolve`]); `Ok(false)` when that does not apply and the
+    /// program is evaluated from scratch. On an error nothing changed.
+    fn evolve(&mut self, checked: &Checked) -> Result<bool, Vec<Diagnostic>> {
+        let program = &checked.program;
+        let old = &self.program;
+        if !self.incremental || old.relations.is_empty() {
+            return Ok(false);
+        }
+        let derived: Vec<bool> = {
+            let mut derived = vec![false; program.relations.len()];
+            for rule in &program.rules {
+                derived[rule.head.rel.0 as usize] = true;
+            }
+            derived
+        };
+        for (idx, relation) in program.relations.iter().enumerate() {
+            let before = old
+                .relation_by_name(&relation.name)
+                .map(|rel| old.relation(rel));
+            let fresh_inputs = match before {
+                Some(before) => format!("{:?}", before.inputs) != format!("{:?}", relation.inputs),
+                None => !relation.inputs.is_empty(),
+            };
+            // New `.input`s are read by a full evaluation; with a database a
+            // new relation no rule derives may have facts there.
+            if (self.db.is_none() && fresh_inputs)
+                || (self.db.is_some() && before.is_none() && !derived[idx])
+            {
+                return Ok(false);
+            }
+        }
+        let stats = match &mut self.backend {
+            Backend::Memory(engine) => match Engine::evolve(engine, program, &self.limits) {
+                Ok(Some((evolved, stats))) => {
+                    **engine = evolved;
+                    stats
+                }
+                Ok(None) => return Ok(false),
+                Err(err) => return Err(vec![engine_diagnostic(&err)]),
+            },
+            Backend::Db(session) => {
+                let texts: Vec<&str> = checked
+                    .used
+                    .iter()
+                    .map(|id| &*checked.sources.file(*id).text)
+                    .collect();
+                let key = db_session::program_key(&texts);
+                match session.evolve(program, &key, &self.limits) {
+                    Ok(Some(stats)) => stats,
+                    Ok(None) => return Ok(false),
+                    Err(failure) => return Err(failure.diagnostics),
+                }
+            }
+        };
+        // Session facts of relations new in this program (a fact's shape
+        // unit): the only rule deriving such a relation is its shape rule,
+        // so this is a small update that reaches no other rule.
+        let new_facts: Vec<SessionFact> = self
+            .facts
+            .iter()
+            .filter(|fact| old.relation_by_name(&fact.rel).is_none())
+            .cloned()
+            .collect();
+        if !new_facts.is_empty() {
+            let changes = changes_for(program, self.backend.values_mut(), &new_facts, false)?;
+            self.backend.update(changes, &Limits::default())?;
+        }
+        self.evolved = Some(stats);
+        Ok(true)
     }
 
     /// The program's relations evaluated from scratch (over the database:
@@ -1699,6 +1798,76 @@ mod tests {
                 fresh.statement(&format!("edge({a}, {b})."), &origin());
             }
             assert_eq!(contents(&live), contents(&fresh), "after {fact}");
+        }
+    }
+
+    #[test]
+    fn a_new_rule_evaluates_only_the_strata_it_reaches() {
+        let mut live = session(RULES);
+        let reply = live.statement("selfloop(x) :- edge(x, x).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("an incremental change");
+        // path, node, unreached and out stay as they were; only selfloop runs.
+        assert_eq!(stats.evaluated, 1, "{stats:?}");
+        assert!(stats.kept >= 3, "{stats:?}");
+        // Their provenance stays too: a kept tuple and a new one have proofs.
+        let reply = live.why("path(0, 1)");
+        assert!(reply.out.contains("derived by the rule"), "{}", reply.err);
+        live.statement("edge(2, 2).", &origin());
+        let reply = live.why("selfloop(2)");
+        assert!(reply.out.contains("derived by the rule"), "{}", reply.err);
+        // A rule for `edge` reaches everything that reads it.
+        let reply = live.statement("edge(x, 0) :- selfloop(x).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("an incremental change");
+        assert_eq!(stats.kept, 0, "{stats:?}");
+        let mut fresh = Session::open(None, &[], Limits::default()).unwrap();
+        let all = [
+            RULES.join("\n").as_str(),
+            "selfloop(x) :- edge(x, x). edge(2, 2). edge(x, 0) :- selfloop(x).",
+        ]
+        .join("\n");
+        assert!(!fresh.statement(&all, &origin()).failed);
+        assert_eq!(contents(&live), contents(&fresh));
+    }
+
+    use proptest::prelude::*;
+
+    /// Statements for sessions built in any order.
+    const POOL: &[&str] = &[
+        "edge(0, 1).",
+        "edge(1, 2).",
+        "path(x, y) :- edge(x, y).",
+        "path(x, z) :- path(x, y), edge(y, z).",
+        "node(x) :- edge(x, _). node(y) :- edge(_, y).",
+        "edge(2, 0).",
+        "unreached(x) :- node(x), !path(0, x).",
+        "out(x, n) :- node(x), n = count : { edge(x, _) }.",
+        "edge(3, 3).",
+        "hub(x) :- out(x, n), n > 1.",
+        "far(x) :- path(x, y), !edge(x, y), !unreached(x).",
+        "edge(1, 3).",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A session built statement by statement (rules evaluated
+        /// incrementally) holds what one evaluation of all of them computes.
+        #[test]
+        fn a_session_built_statement_by_statement_equals_a_fresh_evaluation(
+            order in proptest::sample::subsequence((0..POOL.len()).collect::<Vec<_>>(), 1..=POOL.len())
+                .prop_shuffle()
+        ) {
+            let statements: Vec<&str> = order.iter().map(|&idx| POOL[idx]).collect();
+            let live = session(&statements);
+            if statements.len() > 1 && statements.last().is_some_and(|s| s.contains(":-")) {
+                prop_assert!(live.evolved().is_some(), "the last rule was evaluated from scratch");
+            }
+            let mut fresh = Session::open(None, &[], Limits::default()).unwrap();
+            let reply = fresh.statement(&statements.join("\n"), &origin());
+            prop_assert!(!reply.failed, "{}", reply.err);
+            prop_assert_eq!(contents(&live), contents(&fresh));
         }
     }
 
