@@ -529,6 +529,9 @@ pub struct Importer {
     prefixes: CompanyPrefixes,
     /// The database did not exist and was created.
     pub created: bool,
+    /// Set from elsewhere (the REPL's Ctrl-C) to stop before the next
+    /// transaction: a document being read is read to its end, then not recorded.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Importer {
@@ -553,6 +556,7 @@ impl Importer {
             writer,
             prefixes,
             created,
+            cancel: None,
         })
     }
 
@@ -573,6 +577,9 @@ impl Importer {
         let mut done = Vec::with_capacity(files.len());
         let mut events = 0;
         for (i, file) in files.iter().enumerate() {
+            if let Err(failure) = self.check_cancel(&file.display().to_string()) {
+                return Err((done, failure));
+            }
             match self.import_file(file, principal) {
                 Ok(report) => {
                     events += report.events;
@@ -588,6 +595,27 @@ impl Importer {
             }
         }
         Ok(done)
+    }
+
+    /// A failure when the import was cancelled, before `path` is recorded.
+    fn check_cancel(&self, path: &str) -> Result<(), Failure> {
+        let cancelled = self
+            .cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed));
+        if !cancelled {
+            return Ok(());
+        }
+        Err(Failure {
+            sources: SourceMap::default(),
+            diagnostics: vec![
+                Diagnostic::error(
+                    Code::Cancelled,
+                    format!("import cancelled: `{path}` was not recorded"),
+                )
+                .with_help("the files before it are recorded; import it again to record it"),
+            ],
+        })
     }
 
     /// Reads and records the file at `path` as one transaction.
@@ -685,6 +713,7 @@ impl Importer {
         };
         // Freed before the transaction is written, which reuses their memory.
         drop(events);
+        self.check_cancel(path)?;
         let recorded = self.writer.commit(draft)?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);

@@ -105,33 +105,37 @@ struct SessionFact {
 enum Backend {
     Memory(Box<Engine>),
     Db(Box<db_session::Session>),
+    /// Over a database, not evaluated yet: the first question that needs
+    /// the relations evaluates them (or restores an image), so the prompt
+    /// comes at once. The engine is the program's, empty.
+    Pending(Box<Engine>),
 }
 
 impl Backend {
     fn engine(&self) -> &Engine {
         match self {
-            Backend::Memory(engine) => engine,
+            Backend::Memory(engine) | Backend::Pending(engine) => engine,
             Backend::Db(session) => session.engine(),
         }
     }
 
     fn engine_mut(&mut self) -> &mut Engine {
         match self {
-            Backend::Memory(engine) => engine,
+            Backend::Memory(engine) | Backend::Pending(engine) => engine,
             Backend::Db(session) => session.engine_mut(),
         }
     }
 
     fn values_mut(&mut self) -> &mut crate::value::ValueStore {
         match self {
-            Backend::Memory(engine) => engine.values_mut(),
+            Backend::Memory(engine) | Backend::Pending(engine) => engine.values_mut(),
             Backend::Db(session) => session.values_mut(),
         }
     }
 
     fn update(&mut self, changes: Vec<Change>, limits: &Limits) -> Result<(), Vec<Diagnostic>> {
         match self {
-            Backend::Memory(engine) => engine
+            Backend::Memory(engine) | Backend::Pending(engine) => engine
                 .update(changes, limits)
                 .map(drop)
                 .map_err(|err| vec![engine_diagnostic(&err)]),
@@ -216,12 +220,52 @@ impl Session {
             incremental: true,
             evolved: None,
         };
+        if session.db.is_some() {
+            session.backend = Backend::Pending(Box::new(Engine::new(&checked.program)));
+            session.sources = checked.sources;
+            session.program = checked.program;
+            session.roots = checked.roots;
+            session.used = checked.used;
+            return Ok(session);
+        }
         let mut reply = session.adopt(checked);
         if reply.failed {
             return Err(reply);
         }
         reply.out.clear();
         Ok(session)
+    }
+
+    /// Evaluates the program over the database when the session has not yet
+    /// (see [`Backend::Pending`]); the note says how long that took.
+    fn ensure_loaded(&mut self) -> Result<String, Reply> {
+        if !matches!(self.backend, Backend::Pending(_)) {
+            return Ok(String::new());
+        }
+        let started = Instant::now();
+        match self.evaluate(&self.program, &self.sources, &self.used) {
+            Ok(backend) => {
+                self.backend = backend;
+                let head = self.head().map(|head| head.describe()).unwrap_or_default();
+                Ok(format!(
+                    "evaluated the program over the database at journal head {head} ({:.1} s, once)\n",
+                    started.elapsed().as_secs_f64()
+                ))
+            }
+            Err(diagnostics) => Err(Reply::failure(&self.sources, &diagnostics)),
+        }
+    }
+
+    /// Runs `op` once the relations are evaluated, with the note of that evaluation first.
+    fn loaded(&mut self, op: impl FnOnce(&mut Session) -> Reply) -> Reply {
+        match self.ensure_loaded() {
+            Ok(note) => {
+                let mut reply = op(self);
+                reply.out.insert_str(0, &note);
+                reply
+            }
+            Err(reply) => reply,
+        }
     }
 
     pub fn program(&self) -> &ir::Program {
@@ -236,6 +280,11 @@ impl Session {
     /// could be incremental (`None` after an evaluation from scratch).
     pub fn evolved(&self) -> Option<crate::engine::EvolveStats> {
         self.evolved
+    }
+
+    /// How many facts were typed (or `:add`ed without a database) in the session.
+    pub fn session_facts(&self) -> usize {
+        self.facts.len()
     }
 
     pub fn has_db(&self) -> bool {
@@ -254,7 +303,7 @@ impl Session {
     pub fn head(&self) -> Option<&crate::db::state::HeadRef> {
         match &self.backend {
             Backend::Db(session) => Some(session.head()),
-            Backend::Memory(_) => None,
+            Backend::Memory(_) | Backend::Pending(_) => None,
         }
     }
 
@@ -270,6 +319,10 @@ impl Session {
     /// Language text typed at the prompt: facts, rules, declarations,
     /// directives and queries (one statement or several).
     pub fn statement(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.statement_now(text, origin))
+    }
+
+    fn statement_now(&mut self, text: &str, origin: &Origin) -> Reply {
         let (sources, root, parsed) = parse_typed(text, origin);
         let (items, diagnostics) = parsed;
         if diagnostic::has_errors(&diagnostics) {
@@ -312,14 +365,147 @@ impl Session {
 
     /// `:add FACT...`: the same as typing the facts, but only facts.
     pub fn add(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.add_now(text, origin))
+    }
+
+    fn add_now(&mut self, text: &str, origin: &Origin) -> Reply {
         match self.parse_facts(text, origin) {
             Ok(facts) => self.add_facts(text, origin, facts),
             Err(reply) => reply,
         }
     }
 
+    /// `:add FACT... [--reason TEXT]` with a database: records the facts in
+    /// the journal as one transaction (channel `repl`, the typed text as its
+    /// source), then brings the relations up to the new head incrementally.
+    /// Facts must fit relations of the program: the journal is not typed,
+    /// and a fact that no column takes would stop every later evaluation.
+    pub fn record(
+        &mut self,
+        text: &str,
+        origin: &Origin,
+        principal: &str,
+        reason: Option<String>,
+        wait: Duration,
+    ) -> Reply {
+        let Some(dir) = self.db.clone() else {
+            return self.add(text, origin);
+        };
+        let note = match self.ensure_loaded() {
+            Ok(note) => note,
+            Err(reply) => return reply,
+        };
+        if self.as_of != AsOf::Head {
+            return Reply::error(
+                Code::ReplUsage,
+                "`:add` records at the journal's head: `:as-of head` first",
+            );
+        }
+        let facts = match self.parse_facts(text, origin) {
+            Ok(facts) => facts,
+            Err(reply) => return reply,
+        };
+        let (sources, _, _) = parse_typed(text, origin);
+        let misfits: Vec<Diagnostic> = facts
+            .iter()
+            .filter(|(fact, _)| !fits(&self.program, fact))
+            .map(|(fact, span)| {
+                let known = self.program.relation_by_name(&fact.rel).is_some();
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    if known {
+                        format!(
+                            "`{}` does not fit the columns of `{}`: not recorded",
+                            sources.snippet(*span),
+                            fact.rel
+                        )
+                    } else {
+                        format!(
+                            "`{}` is not a fact of a relation of the program: not recorded",
+                            sources.snippet(*span)
+                        )
+                    },
+                )
+                .at(*span)
+                .with_label(if known {
+                    "a value of another type, or another number of values"
+                } else {
+                    "no relation takes this fact"
+                })
+                .with_help(match known {
+                    true => format!("`:schema {}` shows the columns' types", fact.rel),
+                    false => format!(
+                        "`{}` is not a relation of the program; declare it first (`.decl`), or \
+                         type the fact without `:add` to keep it in the session",
+                        fact.rel
+                    ),
+                })
+            })
+            .collect();
+        if !misfits.is_empty() {
+            return Reply::failure(&sources, &misfits);
+        }
+        let line = text.trim();
+        let input = match db::input::read(
+            "<repl>",
+            line.as_bytes(),
+            db::input::InputFormat::Facts,
+            None,
+        ) {
+            Ok(input) => input,
+            Err(err) => return Reply::failure(&err.sources, &err.diagnostics),
+        };
+        let started = Instant::now();
+        let draft = db::Draft {
+            principal: principal.to_owned(),
+            channel: "repl".to_owned(),
+            source: db::record::Source {
+                path: None,
+                sha256: None,
+                line: Some(line.to_owned()),
+            },
+            reason,
+            assert: input.facts,
+            retract: Vec::new(),
+            force: true,
+            sources: input.sources,
+        };
+        let recorded = match db::record(&dir, draft, wait) {
+            Ok(recorded) => recorded,
+            Err(failure) => return Reply::failure(&failure.sources, &failure.diagnostics),
+        };
+        let mut reply = self.catch_up();
+        reply.out = match &recorded.head {
+            Some(head) => format!(
+                "recorded transaction {} by {principal}: {} fact{} asserted{}\n",
+                head.seq,
+                recorded.asserted,
+                plural(recorded.asserted),
+                if recorded.already_live > 0 {
+                    format!(" ({} already present)", recorded.already_live)
+                } else {
+                    String::new()
+                }
+            ),
+            None if recorded.already_live == 1 => {
+                "nothing new to record: the fact is already in the database\n".to_owned()
+            }
+            None => format!(
+                "nothing new to record: the {} facts are already in the database\n",
+                recorded.already_live
+            ),
+        };
+        reply.out.insert_str(0, &note);
+        reply.elapsed = Some(started.elapsed());
+        reply
+    }
+
     /// `:retract FACT...`: removes facts added in the session.
     pub fn retract(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.retract_now(text, origin))
+    }
+
+    fn retract_now(&mut self, text: &str, origin: &Origin) -> Reply {
         let facts = match self.parse_facts(text, origin) {
             Ok(facts) => facts,
             Err(reply) => return reply,
@@ -338,9 +524,9 @@ impl Session {
                     .at(span)
                     .with_label("not a session fact")
                     .with_help(
-                        "`:retract` removes facts typed or `:add`ed at the prompt; facts of the \
-                         database are retracted with `tracelog retract`, facts of a loaded file \
-                         by editing it",
+                        "`:retract` removes facts typed at the prompt; facts of the database \
+                         (`:add`ed ones too) are retracted with `tracelog retract`, facts of a \
+                         loaded file by editing it",
                     ),
                 ),
             }
@@ -482,6 +668,10 @@ impl Session {
     /// explain` prints it; with a database each fact of the proof shows the
     /// transaction that recorded it.
     pub fn why(&mut self, atom: &str) -> Reply {
+        self.loaded(|session| session.why_now(atom))
+    }
+
+    fn why_now(&mut self, atom: &str) -> Reply {
         let started = Instant::now();
         let mut note = String::new();
         if !self.backend.engine().has_provenance() {
@@ -599,7 +789,11 @@ impl Session {
     }
 
     /// `:relations`: every relation with its columns, size and kind.
-    pub fn relations(&self) -> String {
+    pub fn relations(&mut self) -> Reply {
+        self.loaded(|session| Reply::text(session.relations_now()))
+    }
+
+    fn relations_now(&self) -> String {
         let engine = self.engine();
         let shapes = self.shape_files();
         let derived: Vec<bool> = {
@@ -796,7 +990,11 @@ impl Session {
     }
 
     /// `:export REL FILE`: the relation as CSV with a header row.
-    pub fn export(&self, name: &str, path: &Path) -> Reply {
+    pub fn export(&mut self, name: &str, path: &Path) -> Reply {
+        self.loaded(|session| session.export_now(name, path))
+    }
+
+    fn export_now(&self, name: &str, path: &Path) -> Reply {
         let rel = match self.relation(name) {
             Ok(rel) => rel,
             Err(reply) => return reply,
@@ -1067,10 +1265,12 @@ impl Session {
         }
         let evaluated = match self.evolve(&checked) {
             Ok(true) => Ok(()),
-            Ok(false) => self.evaluate(&checked).map(|backend| {
-                self.evolved = None;
-                self.backend = backend;
-            }),
+            Ok(false) => self
+                .evaluate(&checked.program, &checked.sources, &checked.used)
+                .map(|backend| {
+                    self.evolved = None;
+                    self.backend = backend;
+                }),
             Err(diagnostics) => Err(diagnostics),
         };
         match evaluated {
@@ -1125,6 +1325,7 @@ impl Session {
             }
         }
         let stats = match &mut self.backend {
+            Backend::Pending(_) => return Ok(false),
             Backend::Memory(engine) => match Engine::evolve(engine, program, &self.limits) {
                 Ok(Some((evolved, stats))) => {
                     **engine = evolved;
@@ -1166,8 +1367,12 @@ impl Session {
 
     /// The program's relations evaluated from scratch (over the database:
     /// from a matching image when there is one), plus the session's facts.
-    fn evaluate(&self, checked: &Checked) -> Result<Backend, Vec<Diagnostic>> {
-        let program = &checked.program;
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        sources: &SourceMap,
+        used: &[FileId],
+    ) -> Result<Backend, Vec<Diagnostic>> {
         let mut backend = match &self.db {
             None => {
                 let mut engine = Engine::new(program);
@@ -1179,11 +1384,7 @@ impl Session {
                 Backend::Memory(Box::new(engine))
             }
             Some(dir) => {
-                let texts: Vec<&str> = checked
-                    .used
-                    .iter()
-                    .map(|id| &*checked.sources.file(*id).text)
-                    .collect();
+                let texts: Vec<&str> = used.iter().map(|id| &*sources.file(*id).text).collect();
                 let key = db_session::program_key(&texts);
                 let started = Instant::now();
                 let (session, opened) =
@@ -1337,7 +1538,7 @@ impl Session {
             Ok(checked) => checked,
             Err((sources, diagnostics)) => return Reply::failure(&sources, &diagnostics),
         };
-        let backend = match self.evaluate(&checked) {
+        let backend = match self.evaluate(&checked.program, &checked.sources, &checked.used) {
             Ok(backend) => backend,
             Err(diagnostics) => return Reply::failure(&checked.sources, &diagnostics),
         };
