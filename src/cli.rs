@@ -139,6 +139,10 @@ enum Command {
     /// premises indented below; negated atoms and comparisons are shown as holding. With --db each
     /// fact shows the transaction that recorded it. Exit 1 when ATOM is malformed, names no
     /// relation (`unknown-relation`) or is not derived (`not-derived`).
+    ///
+    /// --all lists alternative proofs (every rule instance that derives ATOM). --not explains why
+    /// ATOM is NOT derived: per rule the first body literal that cannot be satisfied, with the
+    /// values it needs and the closest tuples (`is-derived` when ATOM is derived).
     Explain(explain::ExplainArgs),
 }
 

@@ -57,6 +57,7 @@ pub enum Code {
     ReplUsage,
     Cancelled,
     NotDerived,
+    IsDerived,
 }
 
 impl Code {
@@ -99,6 +100,7 @@ impl Code {
         Code::ReplUsage,
         Code::Cancelled,
         Code::NotDerived,
+        Code::IsDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +143,7 @@ impl Code {
             Code::ReplUsage => "repl-usage",
             Code::Cancelled => "cancelled",
             Code::NotDerived => "not-derived",
+            Code::IsDerived => "is-derived",
         }
     }
 

@@ -13,6 +13,7 @@ mod journal;
 mod render;
 mod search;
 mod verify;
+mod why_not;
 
 use rustc_hash::FxHashMap;
 
@@ -22,7 +23,11 @@ use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
 pub use journal::journal_record;
-pub use render::{Record, render, tuple_text as render_tuple};
+pub use render::{Record, render, render_all, tuple_text as render_tuple};
+pub use why_not::{
+    Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot, render_why_not,
+    why_not,
+};
 
 /// A proof of one tuple: `nodes[root]` is the tuple asked about.
 #[derive(Clone, Debug)]
@@ -60,6 +65,9 @@ pub enum Step {
 pub enum ExplainError {
     #[error("the tuple is not in the relation")]
     NotDerived,
+    /// Asked why a tuple is not derived, but it is (`why_not`).
+    #[error("the tuple is in the relation")]
+    Derived,
     #[error("provenance was not recorded for this evaluation")]
     NotRecorded,
     /// Provenance was recorded but no instance matches it (an engine bug,
@@ -88,6 +96,102 @@ pub fn explain(
         return Err(ExplainError::NotRecorded);
     }
     let mut search = search::Search::new(engine, program);
+    let proof = build(&mut search, rel, tuple, None)?;
+    // Never show a proof that does not hold.
+    verify::verify(&mut search, &proof, false).map_err(ExplainError::Invalid)?;
+    Ok(proof)
+}
+
+/// Alternative proofs of one tuple: see [`explain_all`].
+#[derive(Clone, Debug)]
+pub struct Alternatives {
+    /// At most the `limit` asked for, shortest first.
+    pub proofs: Vec<Proof>,
+    /// How many distinct proofs the root has (given fact, rule instances),
+    /// counted up to [`ALTERNATIVES_CAP`].
+    pub total: usize,
+    /// The count stopped at [`ALTERNATIVES_CAP`]: there may be more.
+    pub capped: bool,
+}
+
+/// Rule instances of the root counted at most, for `--all`.
+pub const ALTERNATIVES_CAP: usize = 200;
+
+/// Alternative proofs of `tuple` of `rel`: the tuple as a given fact (when
+/// it is one) and every distinct rule instance that derives it (another rule
+/// or other premises) from tuples that entered before it, each followed by
+/// the shortest proofs of its premises; at most `limit`, the shortest first.
+/// Every proof is verified like [`explain`]'s.
+pub fn explain_all(
+    engine: &mut Engine,
+    program: &ir::Program,
+    rel: RelId,
+    tuple: &[Value],
+    limit: usize,
+) -> Result<Alternatives, ExplainError> {
+    if !engine.contains(rel, tuple) {
+        return Err(ExplainError::NotDerived);
+    }
+    if !engine.has_provenance() {
+        return Err(ExplainError::NotRecorded);
+    }
+    let base = !engine.is_derived(rel) || engine.is_base_fact(rel, tuple);
+    let mut search = search::Search::new(engine, program);
+    // Premises of any height: an alternative may use tuples that entered
+    // later than the tuple did, as long as their own proofs do not go
+    // through it (checked below).
+    let mut instances = match search.engine.height(rel, tuple) {
+        Some(height) if search.engine.is_derived(rel) => {
+            let above = Height {
+                stratum: height.stratum,
+                round: u64::MAX,
+            };
+            search.instances(rel, tuple, above, ALTERNATIVES_CAP)
+        }
+        _ => Vec::new(),
+    };
+    // Stable: among equal heights the search order (the one `explain` picks first).
+    instances.sort_by_key(|(key, _)| *key);
+    let capped = instances.len() >= ALTERNATIVES_CAP;
+    let mut proofs = Vec::new();
+    if base && limit > 0 {
+        proofs.push(Proof {
+            nodes: vec![Node {
+                rel,
+                tuple: tuple.to_vec(),
+                step: Step::Base,
+            }],
+            root: 0,
+        });
+    }
+    let mut total = usize::from(base);
+    for (_, instance) in instances {
+        let proof = build(&mut search, rel, tuple, Some(instance))?;
+        if proof.is_circular() {
+            continue;
+        }
+        total += 1;
+        if proofs.len() < limit {
+            verify::verify(&mut search, &proof, true).map_err(ExplainError::Invalid)?;
+            proofs.push(proof);
+        }
+    }
+    Ok(Alternatives {
+        proofs,
+        total,
+        capped,
+    })
+}
+
+/// Builds a proof of `tuple` of `rel`: the root by `first` when given,
+/// every other derived tuple by its best instance.
+fn build(
+    search: &mut search::Search<'_>,
+    rel: RelId,
+    tuple: &[Value],
+    mut first: Option<search::Instance>,
+) -> Result<Proof, ExplainError> {
+    let program = search.program;
     let mut nodes: Vec<Node> = Vec::new();
     let mut seen: FxHashMap<(RelId, Vec<Value>), usize> = FxHashMap::default();
     let mut todo: Vec<usize> = Vec::new();
@@ -107,13 +211,16 @@ pub fn explain(
     // An explicit work list: proofs can be deeper than the call stack.
     while let Some(idx) = todo.pop() {
         let (rel, tuple) = (nodes[idx].rel, nodes[idx].tuple.clone());
-        if !search.engine.is_derived(rel) || search.engine.is_base_fact(rel, &tuple) {
+        let given = if idx == root { first.take() } else { None };
+        if given.is_none()
+            && (!search.engine.is_derived(rel) || search.engine.is_base_fact(rel, &tuple))
+        {
             continue;
         }
         let Some(height) = search.engine.height(rel, &tuple) else {
             return Err(ExplainError::NoInstance(describe(program, rel)));
         };
-        let Some(instance) = search.best(rel, &tuple, height) else {
+        let Some(instance) = given.or_else(|| search.best(rel, &tuple, height)) else {
             return Err(ExplainError::NoInstance(describe(program, rel)));
         };
         let mut premises = Vec::with_capacity(instance.premises.len());
@@ -129,10 +236,7 @@ pub fn explain(
             premises,
         };
     }
-    let proof = Proof { nodes, root };
-    // Never show a proof that does not hold.
-    verify::verify(&mut search, &proof).map_err(ExplainError::Invalid)?;
-    Ok(proof)
+    Ok(Proof { nodes, root })
 }
 
 fn describe(program: &ir::Program, rel: RelId) -> String {
@@ -140,6 +244,14 @@ fn describe(program: &ir::Program, rel: RelId) -> String {
 }
 
 impl Proof {
+    /// Some step uses the root tuple as a premise (a proof must not).
+    pub fn is_circular(&self) -> bool {
+        self.nodes.iter().any(|node| match &node.step {
+            Step::Rule { premises, .. } => premises.iter().any(|&(_, idx)| idx == self.root),
+            Step::Base => false,
+        })
+    }
+
     /// The base facts the proof rests on, each once, in order of first use.
     pub fn leaves(&self) -> impl Iterator<Item = &Node> {
         self.nodes

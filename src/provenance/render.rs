@@ -5,7 +5,7 @@
 
 use crate::engine::ops;
 use crate::ir::{self, CompareOp, Literal, RelId, Term};
-use crate::provenance::{Proof, Step};
+use crate::provenance::{Alternatives, Proof, Step};
 use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
 
@@ -178,18 +178,56 @@ pub fn render(
     out
 }
 
+/// Alternative proofs as text: each numbered `proof I of K` and rendered
+/// like [`render`]'s, then how many more there are when some are not shown.
+pub fn render_all(
+    alternatives: &Alternatives,
+    program: &ir::Program,
+    sources: &SourceMap,
+    values: &ValueStore,
+    record: &dyn Fn(RelId, &[Value]) -> Option<Record>,
+) -> String {
+    let total = if alternatives.capped {
+        format!("{} or more", alternatives.total)
+    } else {
+        alternatives.total.to_string()
+    };
+    let mut out = String::new();
+    for (idx, proof) in alternatives.proofs.iter().enumerate() {
+        if idx > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("proof {} of {total}:\n", idx + 1));
+        out.push_str(&render(proof, program, sources, values, record));
+    }
+    let shown = alternatives.proofs.len();
+    if alternatives.capped {
+        out.push_str(&format!(
+            "\nat least {} more not shown (counting stopped at {}): raise --limit to see more\n",
+            alternatives.total - shown,
+            crate::provenance::ALTERNATIVES_CAP
+        ));
+    } else if alternatives.total > shown {
+        out.push_str(&format!(
+            "\n{} more not shown: raise --limit to see them\n",
+            alternatives.total - shown
+        ));
+    }
+    out
+}
+
 /// Literals of one rule instance written with the instance's values in
 /// place of its bound variables (unbound ones keep their names, `_` stays).
-struct Shown<'a> {
-    program: &'a ir::Program,
-    rule: &'a ir::Rule,
-    values: &'a ValueStore,
-    regs: &'a [Value],
-    bound: &'a [bool],
+pub(super) struct Shown<'a> {
+    pub program: &'a ir::Program,
+    pub rule: &'a ir::Rule,
+    pub values: &'a ValueStore,
+    pub regs: &'a [Value],
+    pub bound: &'a [bool],
 }
 
 impl Shown<'_> {
-    fn var(&self, var: ir::VarId) -> String {
+    pub(super) fn var(&self, var: ir::VarId) -> String {
         let slot = var.0 as usize;
         if self.bound.get(slot).copied().unwrap_or(false) {
             value_text(self.values, self.rule.var(var).ty, self.regs[slot])
@@ -200,7 +238,7 @@ impl Shown<'_> {
         }
     }
 
-    fn atom(&self, atom: &ir::Atom) -> String {
+    pub(super) fn atom(&self, atom: &ir::Atom) -> String {
         let args: Vec<String> = atom
             .args
             .iter()
@@ -217,7 +255,7 @@ impl Shown<'_> {
         )
     }
 
-    fn expr(&self, expr: &ir::Expr) -> String {
+    pub(super) fn expr(&self, expr: &ir::Expr) -> String {
         match expr {
             ir::Expr::Var(var) => self.var(*var),
             ir::Expr::Const(value) => const_text(value),
@@ -243,7 +281,7 @@ impl Shown<'_> {
 
     /// The aggregate's body shows the group's values; its local variables
     /// (never bound in the instance) keep their names.
-    fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
+    pub(super) fn aggregate(&self, aggregate: &ir::Aggregate) -> String {
         let func = aggregate.func.name();
         let target = match &aggregate.target {
             Some(target) => format!(" {}", self.expr(target)),
@@ -271,7 +309,7 @@ impl Shown<'_> {
     }
 }
 
-fn compare_text(op: CompareOp) -> &'static str {
+pub(super) fn compare_text(op: CompareOp) -> &'static str {
     match op {
         CompareOp::Eq => "=",
         CompareOp::Ne => "!=",
@@ -282,7 +320,7 @@ fn compare_text(op: CompareOp) -> &'static str {
     }
 }
 
-fn const_text(value: &ir::Const) -> String {
+pub(super) fn const_text(value: &ir::Const) -> String {
     match value {
         ir::Const::Sym(text) => crate::db::record::quote(text),
         ir::Const::Int(v) => v.to_string(),
@@ -309,7 +347,7 @@ pub fn tuple_text(
     format!("{}({})", relation.name, args.join(", "))
 }
 
-fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
+pub(super) fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
     match ops::decode(values, ty, value) {
         ops::Val::Sym(id) => crate::db::record::quote(values.symbol(id)),
         ops::Val::Time(micros) => format!("\"{}\"", crate::value::format_datetime(micros)),

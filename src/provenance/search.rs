@@ -28,7 +28,7 @@ pub(crate) struct Instance {
 type Index = FxHashMap<Vec<Value>, Vec<u32>>;
 
 /// The order of premises: tuples of relations no rule derives come first.
-type Key = Option<Height>;
+pub(crate) type Key = Option<Height>;
 
 pub(crate) struct Search<'a> {
     pub engine: &'a mut Engine,
@@ -37,15 +37,32 @@ pub(crate) struct Search<'a> {
     tables: FxHashMap<RelId, Vec<Value>>,
     /// Per relation and bound columns: the tuples (row numbers) per key.
     indexes: FxHashMap<(RelId, Vec<usize>), Index>,
+    /// When set, `best` collects every instance here (up to `collect_cap`)
+    /// instead of keeping the best one.
+    collected: Option<Vec<(Key, Instance)>>,
+    collect_cap: usize,
 }
 
 /// The state of one depth-first walk over a rule body.
-struct Walk {
-    regs: Vec<Value>,
-    bound: Vec<bool>,
-    premises: Vec<(usize, RelId, Vec<Value>)>,
+#[derive(Clone, Debug)]
+pub(crate) struct Walk {
+    pub regs: Vec<Value>,
+    pub bound: Vec<bool>,
+    pub premises: Vec<(usize, RelId, Vec<Value>)>,
     /// The latest premise so far.
-    key: Key,
+    pub key: Key,
+}
+
+impl Walk {
+    /// Nothing bound yet, for a rule with `n` variables.
+    pub fn new(n: usize) -> Walk {
+        Walk {
+            regs: vec![0; n],
+            bound: vec![false; n],
+            premises: Vec::new(),
+            key: None,
+        }
+    }
 }
 
 impl<'a> Search<'a> {
@@ -55,7 +72,24 @@ impl<'a> Search<'a> {
             program,
             tables: FxHashMap::default(),
             indexes: FxHashMap::default(),
+            collected: None,
+            collect_cap: 0,
         }
+    }
+
+    /// Every instance that derives `tuple` of `rel` below `height` (distinct
+    /// rule or premises), at most `cap`, in search order.
+    pub fn instances(
+        &mut self,
+        rel: RelId,
+        tuple: &[Value],
+        height: Height,
+        cap: usize,
+    ) -> Vec<(Key, Instance)> {
+        self.collected = Some(Vec::new());
+        self.collect_cap = cap;
+        self.best(rel, tuple, height);
+        self.collected.take().unwrap_or_default()
     }
 
     /// The instance with the earliest latest premise that derives `tuple`
@@ -140,17 +174,23 @@ impl<'a> Search<'a> {
         {
             return;
         }
+        if let Some(all) = &self.collected
+            && all.len() >= self.collect_cap
+        {
+            return;
+        }
         let Some(literal) = rule.body.get(idx) else {
             if self.head_matches(rule, tuple, walk) {
-                *best = Some((
-                    walk.key,
-                    Instance {
-                        rule: rule_id,
-                        regs: walk.regs.clone(),
-                        bound: walk.bound.clone(),
-                        premises: walk.premises.clone(),
-                    },
-                ));
+                let instance = Instance {
+                    rule: rule_id,
+                    regs: walk.regs.clone(),
+                    bound: walk.bound.clone(),
+                    premises: walk.premises.clone(),
+                };
+                match &mut self.collected {
+                    Some(all) => all.push((walk.key, instance)),
+                    None => *best = Some((walk.key, instance)),
+                }
             }
             return;
         };
@@ -254,7 +294,7 @@ impl<'a> Search<'a> {
     }
 
     /// Every head argument computed from the bindings equals the tuple's.
-    fn head_matches(&mut self, rule: &ir::Rule, tuple: &[Value], walk: &Walk) -> bool {
+    pub fn head_matches(&mut self, rule: &ir::Rule, tuple: &[Value], walk: &Walk) -> bool {
         let relation = self.program.relation(rule.head.rel);
         for (col, arg) in rule.head.args.iter().enumerate() {
             let col_ty = relation.columns[col].ty;
@@ -282,7 +322,7 @@ impl<'a> Search<'a> {
 
     /// The tuples of `atom`'s relation that agree with the bound variables
     /// and constants (repeated unbound variables are checked when binding).
-    fn matches(&mut self, rule: &ir::Rule, atom: &ir::Atom, walk: &Walk) -> Vec<Vec<Value>> {
+    pub fn matches(&mut self, rule: &ir::Rule, atom: &ir::Atom, walk: &Walk) -> Vec<Vec<Value>> {
         let relation = self.program.relation(atom.rel);
         let arity = relation.arity();
         let mut cols = Vec::new();
@@ -311,29 +351,10 @@ impl<'a> Search<'a> {
                 Vec::new()
             };
         }
-        if !self.tables.contains_key(&atom.rel) {
-            let flat: Vec<Value> = self.engine.rows(atom.rel).flatten().copied().collect();
-            self.tables.insert(atom.rel, flat);
-        }
-        let table = &self.tables[&atom.rel];
-        let index = self
-            .indexes
-            .entry((atom.rel, cols.clone()))
-            .or_insert_with(|| {
-                let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
-                for (row_idx, row) in table.chunks_exact(arity).enumerate() {
-                    let key = cols.iter().map(|&col| row[col]).collect();
-                    index.entry(key).or_default().push(row_idx as u32);
-                }
-                index
-            });
-        let Some(rows) = index.get(&key) else {
-            return Vec::new();
-        };
-        let mut res = Vec::with_capacity(rows.len());
-        for &row_idx in rows {
-            let row = &table[row_idx as usize * arity..(row_idx as usize + 1) * arity];
-            res.push(row.to_vec());
+        let ids = self.row_ids(atom.rel, &cols, &key);
+        let mut res = Vec::with_capacity(ids.len());
+        for row_idx in ids {
+            res.push(self.row(atom.rel, row_idx).to_vec());
         }
         // An unbound variable written twice (`!s(x, p, p)`) needs equal values.
         let repeated: Vec<(usize, usize, ir::VarId)> = atom
@@ -367,9 +388,42 @@ impl<'a> Search<'a> {
         res
     }
 
+    /// The row numbers of the tuples of `rel` (arity at least 1) holding
+    /// `key` in columns `cols`.
+    pub fn row_ids(&mut self, rel: RelId, cols: &[usize], key: &[Value]) -> Vec<u32> {
+        let arity = self.program.relation(rel).arity();
+        if arity == 0 {
+            return Vec::new();
+        }
+        if !self.tables.contains_key(&rel) {
+            let flat: Vec<Value> = self.engine.rows(rel).flatten().copied().collect();
+            self.tables.insert(rel, flat);
+        }
+        let table = &self.tables[&rel];
+        let index = self.indexes.entry((rel, cols.to_vec())).or_insert_with(|| {
+            let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
+            for (row_idx, row) in table.chunks_exact(arity).enumerate() {
+                let key = cols.iter().map(|&col| row[col]).collect();
+                index.entry(key).or_default().push(row_idx as u32);
+            }
+            index
+        });
+        index.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Row `row_idx` of `rel`, as numbered by [`Search::row_ids`].
+    pub fn row(&self, rel: RelId, row_idx: u32) -> &[Value] {
+        let arity = self.program.relation(rel).arity();
+        let start = row_idx as usize * arity;
+        self.tables
+            .get(&rel)
+            .and_then(|table| table.get(start..start + arity))
+            .unwrap_or(&[])
+    }
+
     /// Binds the unbound variables of `atom` from `row`; `false` when a value
     /// cannot be one of the variable's type.
-    fn bind_atom(
+    pub fn bind_atom(
         &mut self,
         rule: &ir::Rule,
         atom: &ir::Atom,
@@ -430,7 +484,7 @@ impl<'a> Search<'a> {
 
     /// Whether `lhs op rhs` holds under the walk's bindings (false when a
     /// side cannot be computed, as in evaluation).
-    fn holds(
+    pub fn holds(
         &mut self,
         rule: &ir::Rule,
         op: ir::CompareOp,

@@ -10,9 +10,18 @@ use crate::provenance::search::Search;
 use crate::provenance::{Proof, Step};
 use crate::value::Value;
 
-/// `Err` names the first step that is not valid.
-pub(crate) fn verify(search: &mut Search<'_>, proof: &Proof) -> Result<(), String> {
+/// `Err` names the first step that is not valid. With `free_root` (an
+/// alternative proof) the root's premises may have entered after it, but no
+/// step may use the root as a premise.
+pub(crate) fn verify(
+    search: &mut Search<'_>,
+    proof: &Proof,
+    free_root: bool,
+) -> Result<(), String> {
     let program = search.program;
+    if proof.is_circular() {
+        return Err("the tuple is a premise of its own proof".to_string());
+    }
     for (idx, node) in proof.nodes.iter().enumerate() {
         let name = &program.relation(node.rel).name;
         if !search.engine.contains(node.rel, &node.tuple) {
@@ -58,7 +67,7 @@ pub(crate) fn verify(search: &mut Search<'_>, proof: &Proof) -> Result<(), Strin
                         else {
                             return bad("a derived premise has no height");
                         };
-                        if premise_height >= *height {
+                        if premise_height >= *height && !(free_root && idx == proof.root) {
                             return bad("a premise is not lower than its conclusion");
                         }
                     }
