@@ -367,12 +367,7 @@ impl Repl {
                 session.rules((!args.is_empty()).then_some(args))
             }
             "why" => self.with_arg(name, args, |session, atom| session.why(atom)),
-            "whynot" => Reply::error(
-                Code::UnsupportedFeature,
-                format!(
-                    "provenance is not available yet (issue 6): `:{name}` cannot explain `{args}`"
-                ),
-            ),
+            "whynot" => self.with_arg(name, args, |session, atom| session.why_not(atom)),
             "trace" => self.trace(args),
             "recall" => self.recall(args),
             "export" => match args.split_whitespace().collect::<Vec<_>>()[..] {

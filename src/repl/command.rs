@@ -136,9 +136,14 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "whynot",
         args: "ATOM",
-        summary: "explain why a tuple was not derived (provenance, issue 6)",
-        help: "Will explain why no rule derives a tuple once provenance lands (issue 6). Until \
-               then it says that provenance is not available.",
+        summary: "explain why a tuple is not derived: where each rule stops",
+        help: "`:whynot lot_affected(\"L-9\")` explains, as `tracelog explain --not` does, why \
+               the tuple is not in its relation: for each rule that could derive it, the body \
+               literal where its instances stop (no matching fact, a negation that holds, a \
+               comparison that fails), with the closest tuples found and the values that \
+               differ (at most 5 per rule). It needs no provenance and evaluates nothing \
+               again. A derived tuple is `is-derived`: `:why` shows its proof. Tab completes the \
+               identifiers the session knows.",
         completion: Completion::Identifier,
     },
     Command {

@@ -31,6 +31,9 @@ use crate::value::Value;
 /// image behind, so the next start on the same head and program is fast.
 const IMAGE_AFTER: Duration = Duration::from_millis(500);
 
+/// Rule instances and closest tuples `:whynot` shows per rule (as `explain --not`).
+const WHY_NOT_LIMIT: usize = 5;
+
 /// What one input produced: text for stdout, rendered diagnostics for
 /// stderr, and whether it failed.
 #[derive(Debug, Default)]
@@ -742,6 +745,58 @@ impl Session {
             out,
             elapsed: Some(started.elapsed()),
             ..Reply::default()
+        }
+    }
+
+    /// `:whynot ATOM`: why a tuple is not derived, as `tracelog explain
+    /// --not` prints it: per rule of its relation, where its instances stop.
+    pub fn why_not(&mut self, atom: &str) -> Reply {
+        self.loaded(|session| session.why_not_now(atom))
+    }
+
+    fn why_not_now(&mut self, atom: &str) -> Reply {
+        let started = Instant::now();
+        let (rel, tuple) = match crate::provenance::parse_atom(
+            &mut self.sources,
+            &self.program,
+            self.backend.values_mut(),
+            atom,
+        ) {
+            Ok(found) => found,
+            Err(diagnostics) => return Reply::failure(&self.sources, &diagnostics),
+        };
+        let engine = self.backend.engine_mut();
+        match crate::provenance::why_not(engine, &self.program, rel, &tuple, WHY_NOT_LIMIT) {
+            Ok(why) => Reply {
+                out: crate::provenance::render_why_not(
+                    &why,
+                    &self.program,
+                    &self.sources,
+                    self.backend.engine().values(),
+                ),
+                elapsed: Some(started.elapsed()),
+                ..Reply::default()
+            },
+            Err(crate::provenance::ExplainError::Derived) => {
+                let file = self.sources.add("<atom>", None, atom.to_owned());
+                let diagnostic = Diagnostic::error(
+                    Code::IsDerived,
+                    format!(
+                        "{} is derived: there is no why-not to show",
+                        crate::provenance::render_tuple(
+                            &self.program,
+                            self.backend.engine().values(),
+                            rel,
+                            &tuple
+                        )
+                    ),
+                )
+                .at(crate::source::Span::new(file, 0, atom.len()))
+                .with_label("in the relation")
+                .with_help(format!("`:why {}` shows its proof", atom.trim()));
+                Reply::failure(&self.sources, &[diagnostic])
+            }
+            Err(err) => Reply::error(Code::NotDerived, format!("cannot explain: {err}")),
         }
     }
 
