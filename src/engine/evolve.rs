@@ -148,8 +148,8 @@ impl Engine {
 
         // Every base fact of the old engine (the relations of kept strata
         // keep their copy of derived relations' base facts this way too).
-        for idx in 0..n {
-            if let Some(old_idx) = old_of[idx] {
+        for (idx, old_idx) in old_of.iter().enumerate() {
+            if let Some(old_idx) = *old_idx {
                 let (rows, unit) = old.base_facts(RelId(old_idx as u32));
                 engine.pending[idx] = rows;
                 engine.pending_units[idx] = unit;
