@@ -472,6 +472,7 @@ impl Repl {
             "backward" => super::trace::TraceCommand::Backward(trace_args),
             _ => return usage("trace"),
         };
+        let started = std::time::Instant::now();
         let (limits, as_of) = {
             let session = self.session.borrow();
             (session.limits.clone(), session.as_of())
@@ -500,6 +501,7 @@ impl Repl {
         reply
             .out
             .push_str(&database_only_note(&self.session.borrow(), "trace"));
+        reply.elapsed = Some(started.elapsed());
         reply
     }
 
@@ -533,8 +535,10 @@ impl Repl {
                 as_of: Some(self.session.borrow().as_of()),
             },
         };
+        let started = std::time::Instant::now();
         let limits = self.session.borrow().limits.clone();
         let mut reply = status_reply(super::recall::run_with(&recall_args, &limits));
+        reply.elapsed = Some(started.elapsed());
         reply
             .out
             .push_str(&database_only_note(&self.session.borrow(), "recall"));
