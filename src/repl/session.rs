@@ -2102,6 +2102,49 @@ mod tests {
         }
     }
 
+    /// Over a database: the first question evaluates (the prompt came
+    /// first), a shipped rule set included later is evaluated incrementally,
+    /// and the result equals a session that had it from the start.
+    #[test]
+    fn over_a_database_a_new_rule_set_is_incremental() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("db");
+        let chain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace/chain.jsonld");
+        crate::epcis::Importer::open(&dir, Duration::from_secs(5))
+            .unwrap()
+            .import_file(&chain, "tester")
+            .unwrap();
+        let mut live = Session::open(Some(dir.clone()), &[], Limits::default()).unwrap();
+        assert!(live.head().is_none(), "evaluated before the first question");
+        let reply = live.statement("?- ev_obj(E, \"child\", O).", &origin());
+        assert!(
+            reply.out.starts_with("evaluated the program"),
+            "{}",
+            reply.out
+        );
+        let reply = live.statement("seed_count(n) :- n = count : trace_seed(_).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        // The schema has no rules: nothing to keep yet, one stratum evaluated.
+        assert_eq!(live.evolved().map(|stats| stats.evaluated), Some(1));
+        let reply = live.statement(".include \"genealogy.dl\"", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("genealogy.dl evaluated from scratch");
+        assert!(stats.kept >= 1 && stats.evaluated > 1, "{stats:?}");
+        live.statement(
+            "trace_seed(\"urn:epc:id:sscc:9521141.0000000001\").",
+            &origin(),
+        );
+        let mut fresh = Session::open(Some(dir), &[], Limits::default()).unwrap();
+        let text = "seed_count(n) :- n = count : trace_seed(_).\n.include \"genealogy.dl\"\n";
+        assert!(!fresh.statement(text, &origin()).failed);
+        fresh.statement(
+            "trace_seed(\"urn:epc:id:sscc:9521141.0000000001\").",
+            &origin(),
+        );
+        assert!(!contents(&fresh).is_empty());
+        assert_eq!(contents(&live), contents(&fresh));
+    }
+
     use proptest::prelude::*;
 
     /// Statements for sessions built in any order.
