@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use tracelog::db::{self, AsOf, Draft, Fact, InputFact, Source, Writer};
-use tracelog::diagnostic::Location;
 use tracelog::engine::Limits;
 use tracelog::investigate::Investigation;
 use tracelog::source::SourceMap;
@@ -87,9 +86,7 @@ impl Loader {
                 fields,
             },
             line: 1,
-            location: Location::File {
-                path: "bench".to_owned(),
-            },
+            location: None,
         });
     }
 

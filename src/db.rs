@@ -13,10 +13,14 @@ pub mod session;
 pub mod snapshot;
 pub mod state;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::db::record::FactGroup;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::journal::{self, Journal, JournalError, Record, RecordKind};
 use crate::source::SourceMap;
@@ -477,7 +481,7 @@ impl Writer {
                         Code::NotAFact,
                         "`tx` is the journal's own relation; its facts cannot be recorded",
                     )
-                    .at_location(fact.location.clone())
+                    .at_location(fact_location(fact, &source))
                     .with_help("rename the relation"),
                 );
                 continue;
@@ -492,7 +496,7 @@ impl Writer {
                         "`{rel}` facts have {expected} columns in the database but this one has {arity}"
                     ),
                 )
-                .at_location(fact.location.clone()),
+                .at_location(fact_location(fact, &source)),
             );
             }
         }
@@ -507,7 +511,7 @@ impl Writer {
                         fact.fact.to_source()
                     ),
                 )
-                .at_location(fact.location.clone())
+                .at_location(fact_location(fact, &source))
                 .with_help("`tracelog history FACT` shows whether it was ever recorded or already retracted"),
             );
             } else {
@@ -520,39 +524,32 @@ impl Writer {
                 diagnostics: errors,
             });
         }
-        // Duplicates within the input, found by reference (no clone of each fact).
-        let mut already_live = 0;
-        let mut keep = Vec::with_capacity(assert.len());
-        {
-            let mut seen: rustc_hash::FxHashSet<&Fact> = rustc_hash::FxHashSet::default();
-            seen.reserve(assert.len());
-            for fact in &assert {
-                let live =
-                    state.asserted_in(&fact.fact).is_some() && !retracting.contains(&fact.fact);
-                let new = !live && seen.insert(&fact.fact);
-                already_live += usize::from(live);
-                keep.push(new);
-            }
-        }
-        let asserted: Vec<(Fact, u32)> = assert
-            .into_iter()
-            .zip(keep)
-            .filter(|(_, keep)| *keep)
-            .map(|(fact, _)| (fact.fact, fact.line))
+        drop(retracting);
+        // Grouped by relation first (each fact's relation name is dropped
+        // here), then duplicates removed per relation, hashing the fields
+        // only; relations are independent, so they are worked on in parallel.
+        let retracted = first_of_each(
+            state::group(retract.into_iter().map(|fact| (fact.fact, fact.line))),
+            |_, _| false,
+        )
+        .0;
+        let retracting: FxHashMap<&str, FxHashSet<&[String]>> = retracted
+            .iter()
+            .map(|(rel, group)| (rel.as_str(), group.rows.iter().map(Vec::as_slice).collect()))
             .collect();
-        let mut keep_retract = Vec::with_capacity(retract.len());
-        {
-            let mut seen: rustc_hash::FxHashSet<&Fact> = rustc_hash::FxHashSet::default();
-            for fact in &retract {
-                keep_retract.push(seen.insert(&fact.fact));
-            }
-        }
-        let retracted: Vec<(Fact, u32)> = retract
-            .into_iter()
-            .zip(keep_retract)
-            .filter(|(_, keep)| *keep)
-            .map(|(fact, _)| (fact.fact, fact.line))
-            .collect();
+        // A fact already live is not asserted again, unless this transaction
+        // retracts it first (a correction).
+        let (asserted, already_live) = first_of_each(
+            state::group(assert.into_iter().map(|fact| (fact.fact, fact.line))),
+            |rel, row| {
+                state
+                    .relations
+                    .get(rel)
+                    .is_some_and(|facts| facts.live.contains_key(row))
+                    && !retracting.get(rel).is_some_and(|rows| rows.contains(row))
+            },
+        );
+        drop(retracting);
         if asserted.is_empty() && retracted.is_empty() {
             return Ok(Recorded {
                 head: None,
@@ -569,7 +566,7 @@ impl Writer {
             .rev()
             .find(|entry| !entry.recovery)
             .and_then(|entry| crate::value::parse_datetime(&entry.recorded_at));
-        let payload = TxPayload {
+        let mut payload = TxPayload {
             format: record::PAYLOAD_FORMAT,
             recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             clock_regressed: last_time.is_some_and(|last| now.timestamp_micros() < last),
@@ -577,17 +574,36 @@ impl Writer {
             channel,
             source,
             reason,
-            assert: state::group(asserted),
-            retract: state::group(retracted),
+            assert: asserted,
+            retract: retracted,
         };
         let n_asserted = payload.n_asserted();
         let n_retracted = payload.n_retracted();
         // The journal keeps the encoded payload it is given (no copy).
-        let head = self
-            .journal
-            .append_owned(RecordKind::Transaction, payload.encode())?;
+        let bytes = payload.encode();
+        let seq = self.journal.head().seq + 1;
+        let assert = std::mem::take(&mut payload.assert);
+        let retract = std::mem::take(&mut payload.retract);
+        // The write and its sync (mostly waiting for the disk) run while the
+        // facts go into the live sets, which are put back if the write fails.
+        let (journal, state) = (&mut self.journal, &mut self.state);
+        let (appended, applied) = std::thread::scope(|scope| {
+            let writing = scope.spawn(move || journal.append_owned(RecordKind::Transaction, bytes));
+            let applied = state.apply_facts(seq, assert, retract);
+            let appended = writing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (appended, applied)
+        });
+        let head = match appended {
+            Ok(head) => head,
+            Err(err) => {
+                self.state.undo(applied);
+                return Err(err.into());
+            }
+        };
         self.state
-            .apply(head.seq, journal::hex(&head.hash), payload);
+            .apply_entry(journal::hex(&head.hash), payload, &applied);
         self.work += 1 + n_asserted + n_retracted;
         // The transaction is durable; a snapshot is only a cache of it, so
         // failing to write one loses nothing (the next open replays instead).
@@ -605,6 +621,60 @@ impl Writer {
             recovered: None,
         })
     }
+}
+
+/// The groups without the rows `skip(relation, row)` holds for and with the
+/// first of equal rows only, and the number of rows skipped.
+fn first_of_each(
+    groups: BTreeMap<String, FactGroup>,
+    skip: impl Fn(&str, &[String]) -> bool + Sync,
+) -> (BTreeMap<String, FactGroup>, usize) {
+    let mut groups: Vec<(String, FactGroup)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, group)| std::cmp::Reverse(group.rows.len()));
+    let mut skipped = 0;
+    let mut kept = BTreeMap::new();
+    for (rel, group, n) in crate::parallel::map_each(groups, |(rel, group)| {
+        let mut n_skipped = 0;
+        let keep: Vec<bool> = {
+            let mut seen: FxHashSet<&[String]> = FxHashSet::default();
+            seen.reserve(group.rows.len());
+            (group.rows.iter())
+                .map(|row| {
+                    if skip(rel.as_str(), row) {
+                        n_skipped += 1;
+                        false
+                    } else {
+                        seen.insert(row.as_slice())
+                    }
+                })
+                .collect()
+        };
+        let lines = if group.lines.len() == keep.len() {
+            (group.lines.into_iter().zip(&keep))
+                .filter_map(|(line, keep)| keep.then_some(line))
+                .collect()
+        } else {
+            group.lines
+        };
+        let rows = (group.rows.into_iter().zip(&keep))
+            .filter_map(|(row, keep)| keep.then_some(row))
+            .collect();
+        (rel, FactGroup { rows, lines }, n_skipped)
+    }) {
+        skipped += n;
+        if !group.rows.is_empty() {
+            kept.insert(rel, group);
+        }
+    }
+    (kept, skipped)
+}
+
+/// Where a fact of a transaction was written: its own location, else the
+/// input file as a whole.
+fn fact_location(fact: &InputFact, source: &Source) -> Location {
+    fact.location.clone().unwrap_or_else(|| Location::File {
+        path: source.path.clone().unwrap_or_else(|| "-".to_owned()),
+    })
 }
 
 /// One assertion or retraction of a fact.

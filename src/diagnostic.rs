@@ -53,11 +53,12 @@ pub enum Code {
     UnknownObject,
     BadDate,
     OutputExists,
+    // explain --not (docs/traceability.md).
+    IsDerived,
     // REPL (docs/cli.md)
     ReplUsage,
     Cancelled,
     NotDerived,
-    IsDerived,
 }
 
 impl Code {
@@ -97,10 +98,10 @@ impl Code {
         Code::UnknownObject,
         Code::BadDate,
         Code::OutputExists,
+        Code::IsDerived,
         Code::ReplUsage,
         Code::Cancelled,
         Code::NotDerived,
-        Code::IsDerived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,10 +141,10 @@ impl Code {
             Code::UnknownObject => "unknown-object",
             Code::BadDate => "bad-date",
             Code::OutputExists => "output-exists",
+            Code::IsDerived => "is-derived",
             Code::ReplUsage => "repl-usage",
             Code::Cancelled => "cancelled",
             Code::NotDerived => "not-derived",
-            Code::IsDerived => "is-derived",
         }
     }
 

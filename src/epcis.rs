@@ -365,6 +365,21 @@ fn derived_facts(event: &Event) -> Vec<Fact> {
     out
 }
 
+/// One entry of what a document records.
+enum Item<'e> {
+    /// A new event, with its identity and line: its facts, derived facts and source.
+    Event(&'e Event, String, u32),
+    Fact(Fact, u32),
+}
+
+/// Fewer items than this are turned into facts on one thread.
+const EVENTS_PER_THREAD: usize = 2048;
+
+/// Where an event was recorded: `ev_source(event, document, position)`.
+fn event_source(ev: &str, document: &str, event: &Event) -> Fact {
+    fact("ev_source", &[ev, document, &event.position])
+}
+
 /// Turns `events` of the document with SHA-256 `document` into the facts to
 /// record over `state`: new events are asserted, events already recorded
 /// (same identity) are skipped, error declarations retract the facts of the
@@ -382,10 +397,13 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
     // The first event of this document with each eventID, to tell a repeat
     // (re-sent, harmless) from a reuse of the id for another event.
     let mut first_here: HashMap<&str, &Event> = HashMap::new();
+    // What to record, in document order; events' facts are made afterwards.
+    let mut items: Vec<Item> = Vec::new();
+    // Events of this document that a later error declaration retracts.
+    let mut dropped: HashSet<String> = HashSet::new();
     for event in events {
         let ev = identity(event);
         let line = line_of(event);
-        let source = fact("ev_source", &[&ev, document, &event.position]);
         match &event.error {
             Some(declaration) => {
                 if !declared.insert(ev.clone()) {
@@ -424,16 +442,14 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                 }
                 out.retract.extend(retracted.into_iter().map(|f| (f, line)));
                 // The erroneous event earlier in this same document is not recorded.
-                out.assert.retain(|(f, _)| {
-                    !(EVENT_RELATIONS.contains(&f.rel.as_str()) && f.fields.first() == Some(&ev))
-                });
+                dropped.insert(ev.clone());
                 let correctives: Vec<&str> = if declaration.corrective.is_empty() {
                     vec![""]
                 } else {
                     declaration.corrective.iter().map(String::as_str).collect()
                 };
                 for corrective in correctives {
-                    out.assert.push((
+                    items.push(Item::Fact(
                         fact(
                             "ev_error",
                             &[
@@ -454,10 +470,10 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                     &event.declared_fields
                 };
                 for (path, value) in fields {
-                    out.assert.push((fact("ev_ext", &[&ev, path, value]), line));
+                    items.push(Item::Fact(fact("ev_ext", &[&ev, path, value]), line));
                 }
                 known.insert(ev.clone());
-                out.assert.push((source, line));
+                items.push(Item::Fact(event_source(&ev, document, event), line));
             }
             None => {
                 let explicit_id = event.event_id.as_deref().filter(|id| !id.is_empty());
@@ -477,14 +493,28 @@ pub fn convert(events: &[Event], document: &str, state: &State) -> Converted {
                 if let Some(id) = explicit_id {
                     first_here.insert(id, event);
                 }
-                out.assert
-                    .extend(event_facts(&ev, event).into_iter().map(|f| (f, line)));
-                out.assert
-                    .extend(derived_facts(event).into_iter().map(|f| (f, line)));
-                out.assert.push((source, line));
+                items.push(Item::Event(event, ev, line));
             }
         }
     }
+    // The facts of the recorded events, made on several cores.
+    let parts = crate::parallel::map_chunks(&items, EVENTS_PER_THREAD, |_, items| {
+        let mut facts = Vec::with_capacity(items.len() * 12);
+        for item in items {
+            match item {
+                Item::Event(event, ev, line) => {
+                    if !dropped.contains(ev) {
+                        facts.extend(event_facts(ev, event).into_iter().map(|f| (f, *line)));
+                    }
+                    facts.extend(derived_facts(event).into_iter().map(|f| (f, *line)));
+                    facts.push((event_source(ev, document, event), *line));
+                }
+                Item::Fact(fact, line) => facts.push((fact.clone(), *line)),
+            }
+        }
+        facts
+    });
+    out.assert = parts.concat();
     if !reasons.is_empty() {
         out.reason = Some(reasons.join("; "));
     }
@@ -690,12 +720,11 @@ impl Importer {
         {
             return Ok(report);
         }
+        // The facts are generated from events: errors point at the file.
         let located = |(fact, line): (Fact, u32)| InputFact {
             fact,
             line,
-            location: Location::File {
-                path: path.to_owned(),
-            },
+            location: None,
         };
         let draft = Draft {
             principal: principal.to_owned(),

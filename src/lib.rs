@@ -18,6 +18,7 @@ pub mod investigate;
 pub mod io;
 pub mod ir;
 pub mod journal;
+pub mod parallel;
 pub mod plan;
 pub mod policy_diff;
 pub mod provenance;

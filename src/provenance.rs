@@ -23,7 +23,8 @@ use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
 pub use journal::journal_record;
-pub use render::{Record, render, render_all, tuple_text as render_tuple};
+pub use render::render_all;
+pub use render::{Record, render, tuple_text as render_tuple};
 pub use why_not::{
     Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot, render_why_not,
     why_not,
@@ -140,7 +141,8 @@ pub fn explain_all(
     // Premises of any height: an alternative may use tuples that entered
     // later than the tuple did, as long as their own proofs do not go
     // through it (checked below).
-    let mut instances = match search.engine.height(rel, tuple) {
+    let root_height = search.engine.height(rel, tuple);
+    let mut instances = match root_height {
         Some(height) if search.engine.is_derived(rel) => {
             let above = Height {
                 stratum: height.stratum,
@@ -165,7 +167,13 @@ pub fn explain_all(
         });
     }
     let mut total = usize::from(base);
-    for (_, instance) in instances {
+    for (key, instance) in instances {
+        // Premises that entered before the tuple have proofs without it: no need to build one to count it.
+        let lower = root_height.is_none_or(|height| key.is_none_or(|key| key < height));
+        if proofs.len() >= limit && lower {
+            total += 1;
+            continue;
+        }
         let proof = build(&mut search, rel, tuple, Some(instance))?;
         if proof.is_circular() {
             continue;

@@ -648,6 +648,46 @@ fn import_files_reports_progress_after_each_file() {
     assert!(!failure.diagnostics.is_empty());
 }
 
+#[test]
+fn an_event_declared_erroneous_later_in_the_same_document_is_not_recorded() {
+    let event = |id: &str, extra: &str| {
+        format!(
+            r#"{{"type": "ObjectEvent", "eventTime": "2026-03-02T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+                "eventID": "{id}", "epcList": ["urn:epc:id:sgtin:9521141.001234.{id}"], "action": "OBSERVE",
+                "bizStep": "shipping"{extra}}}"#
+        )
+    };
+    let declaration = r#", "errorDeclaration": {"declarationTime": "2026-03-05T08:00:00Z", "reason": "did_not_occur"}"#;
+    // Enough events that the facts are made on several threads.
+    let mut events: Vec<String> = (0..5000).map(|n| event(&format!("E{n}"), "")).collect();
+    events.push(event("E7", declaration));
+    events.push(event("E7", ""));
+    let text = format!(
+        r#"{{"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-05T08:00:00Z",
+            "epcisBody": {{"eventList": [{}]}}}}"#,
+        events.join(",\n")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("doc.jsonld");
+    std::fs::write(&file, text).unwrap();
+    let db = tmp.path().join("db");
+    let report = import(&db, &file).unwrap();
+    assert_eq!(
+        (report.events, report.declarations, report.duplicates),
+        (5002, 1, 1)
+    );
+    let recorded: Vec<String> = facts(&db, "event")
+        .into_iter()
+        .map(|e| e[0].clone())
+        .collect();
+    assert_eq!(recorded.len(), 4999);
+    assert!(!recorded.contains(&"E7".to_owned()) && recorded.contains(&"E6".to_owned()));
+    assert!(!facts(&db, "ev_obj").iter().any(|row| row[0] == "E7"));
+    assert_eq!(facts(&db, "ev_error").len(), 1);
+    let sources = facts(&db, "ev_source");
+    assert_eq!(sources.iter().filter(|row| row[0] == "E7").count(), 2);
+    assert_eq!(sources.len(), 5001);
+
 /// The REPL's Ctrl-C: a set cancel flag stops the import before the next
 /// transaction, and what was recorded before it stays.
 #[test]

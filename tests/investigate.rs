@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use tracelog::db::{self, AsOf, Draft, Fact, InputFact, Source, Writer};
-use tracelog::diagnostic::Location;
 use tracelog::engine::Limits;
 use tracelog::investigate::Investigation;
 use tracelog::source::SourceMap;
@@ -19,9 +18,7 @@ fn fact(rel: &str, fields: &[&str]) -> InputFact {
             fields: fields.iter().map(|f| f.to_string()).collect(),
         },
         line: 1,
-        location: Location::File {
-            path: "test".to_owned(),
-        },
+        location: None,
     }
 }
 

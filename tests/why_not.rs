@@ -232,6 +232,19 @@ fn check_alternatives(
         "the first alternative is not the shortest proof\n{}",
         context
     );
+    // Counting without building a proof agrees with building them all.
+    let every = provenance::explain_all(engine, program, rel, tuple, provenance::ALTERNATIVES_CAP)
+        .map_err(|err| TestCaseError::fail(format!("explain_all failed: {err}\n{context}")))?;
+    prop_assert_eq!(
+        every.total,
+        alternatives.total,
+        "totals differ\n{}",
+        context
+    );
+    prop_assert_eq!(
+        every.proofs.len(),
+        every.total.min(provenance::ALTERNATIVES_CAP)
+    );
     let mut seen = Vec::new();
     for proof in &alternatives.proofs {
         let root = &proof.nodes[proof.root];
@@ -748,7 +761,37 @@ fn base_relations_and_derived_tuples() {
         provenance::why_not(&mut engine, program, given, &[a], 5),
         Err(ExplainError::Derived)
     ));
+    // A tuple of the wrong length is an error, not a panic.
+    assert!(matches!(
+        provenance::why_not(&mut engine, program, seen, &[a, b], 5),
+        Err(ExplainError::Invalid(_))
+    ));
     let why = provenance::why_not(&mut engine, program, seen, &[b], 5).expect("not derived");
     assert!(why.derived);
     assert_eq!(why.rules.len(), 1);
+}
+
+#[test]
+fn deeper_missing_premises_name_the_next_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("chain.dl"),
+        "base(\"a\", 1, 2).\nn(x, y, z) :- base(x, y, z).\nm(x, y) :- n(x, y, _).\nr(x) :- m(x, _).\nj(x) :- r(x).\nk(x) :- j(x).\n",
+    )
+    .unwrap();
+    let text = stdout(
+        tmp.path(),
+        &["explain", "--not", r#"r("q")"#, "--rules", "chain.dl"],
+    );
+    // One level down only, then the question to ask next.
+    assert!(text.contains(r#"`m` is derived by rules; none derives m("q", _):"#));
+    assert!(text.contains(
+        r#"`tracelog explain --not` on the n("q", _, _) you expected shows why it is missing"#
+    ));
+    assert!(!text.contains("base("));
+    let text = stdout(
+        tmp.path(),
+        &["explain", "--not", r#"k("q")"#, "--rules", "chain.dl"],
+    );
+    assert!(text.contains(r#"`tracelog explain --not 'r("q")'` shows why that tuple is missing"#));
 }

@@ -283,8 +283,8 @@ pub fn retract(args: &RetractArgs) -> std::io::Result<Status> {
             .facts
             .into_iter()
             .map(|mut fact| {
-                if let crate::diagnostic::Location::Span(span) = fact.location {
-                    fact.location = crate::diagnostic::Location::DataLine {
+                if let Some(crate::diagnostic::Location::Span(span)) = fact.location {
+                    fact.location = Some(crate::diagnostic::Location::DataLine {
                         path: added.path.clone(),
                         line: fact.line,
                         col: added.sources.file(span.file).line_col(span.start).1,
@@ -293,7 +293,7 @@ pub fn retract(args: &RetractArgs) -> std::io::Result<Status> {
                             .file(span.file)
                             .line_text(fact.line)
                             .to_owned(),
-                    };
+                    });
                 }
                 fact
             })

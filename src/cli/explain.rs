@@ -7,16 +7,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+mod modes;
+
 use crate::cli::{
     Status, compile, drop_filled_warnings, eprint_diagnostics, is_declared, print_stdout,
 };
 use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::{Engine, Limits};
 use crate::io;
-use crate::ir::{self, RelId};
+use crate::ir::RelId;
 use crate::provenance::{self, ExplainError, Record};
-use crate::source::Span;
-use crate::value::{Value, ValueStore};
+use crate::value::Value;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -55,8 +56,7 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
         mut warnings,
     } = compiled;
     let mut engine = Engine::new(&program);
-    // Why-not reads the relations only: no heights needed.
-    engine.set_provenance(!args.not);
+    engine.set_provenance(true);
     let mut state = None;
     if let Some(dir) = &args.db {
         match crate::db::read(dir, Default::default()) {
@@ -99,10 +99,10 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
             }
         };
     if args.not {
-        return why_not(args, &mut engine, &program, &mut sources, rel, &tuple);
+        return modes::why_not(args, &mut engine, &program, &mut sources, rel, &tuple);
     }
     if args.all {
-        return all_proofs(
+        return modes::all_proofs(
             args,
             &mut engine,
             &program,
@@ -116,7 +116,7 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
         Ok(proof) => proof,
         Err(ExplainError::NotDerived) => {
             let diagnostic =
-                not_derived(args, &mut sources, &program, engine.values(), rel, &tuple);
+                modes::not_derived(args, &mut sources, &program, engine.values(), rel, &tuple);
             eprint_diagnostics(&sources, &[diagnostic])?;
             return Ok(Status::Failed);
         }
@@ -132,109 +132,6 @@ pub fn run(args: &ExplainArgs) -> std::io::Result<Status> {
     };
     print_stdout(&provenance::render(
         &proof, &program, &sources, values, &record,
-    ))?;
-    Ok(Status::Ok)
-}
-
-/// `not-derived`: the tuple asked about is not in its relation.
-fn not_derived(
-    args: &ExplainArgs,
-    sources: &mut crate::source::SourceMap,
-    program: &ir::Program,
-    values: &ValueStore,
-    rel: RelId,
-    tuple: &[Value],
-) -> Diagnostic {
-    let file = sources.add("<atom>", None, args.atom.clone());
-    Diagnostic::error(
-        Code::NotDerived,
-        format!(
-            "{} is not derived from these facts",
-            provenance::render_tuple(program, values, rel, tuple)
-        ),
-    )
-    .at(Span::new(file, 0, args.atom.len()))
-    .with_label("not in the relation")
-    .with_help(format!(
-        "check the values and the facts; `tracelog explain --not '{}'` shows which rule stops where",
-        args.atom.trim()
-    ))
-}
-
-/// `explain --not`: why the tuple is not derived.
-fn why_not(
-    args: &ExplainArgs,
-    engine: &mut Engine,
-    program: &ir::Program,
-    sources: &mut crate::source::SourceMap,
-    rel: RelId,
-    tuple: &[Value],
-) -> std::io::Result<Status> {
-    let limit = args.limit.unwrap_or(5);
-    match provenance::why_not(engine, program, rel, tuple, limit) {
-        Ok(why) => {
-            print_stdout(&provenance::render_why_not(
-                &why,
-                program,
-                sources,
-                engine.values(),
-            ))?;
-            Ok(Status::Ok)
-        }
-        Err(ExplainError::Derived) => {
-            let file = sources.add("<atom>", None, args.atom.clone());
-            let diagnostic = Diagnostic::error(
-                Code::IsDerived,
-                format!(
-                    "{} is derived: there is no why-not to show",
-                    provenance::render_tuple(program, engine.values(), rel, tuple)
-                ),
-            )
-            .at(Span::new(file, 0, args.atom.len()))
-            .with_label("in the relation")
-            .with_help(format!(
-                "drop --not to see its proof: `tracelog explain '{}'`",
-                args.atom.trim()
-            ));
-            eprint_diagnostics(sources, &[diagnostic])?;
-            Ok(Status::Failed)
-        }
-        Err(err) => Err(std::io::Error::other(format!("cannot explain: {err}"))),
-    }
-}
-
-/// `explain --all`: alternative proofs, numbered.
-fn all_proofs(
-    args: &ExplainArgs,
-    engine: &mut Engine,
-    program: &ir::Program,
-    sources: &mut crate::source::SourceMap,
-    state: Option<crate::db::State>,
-    rel: RelId,
-    tuple: &[Value],
-) -> std::io::Result<Status> {
-    let limit = args.limit.unwrap_or(10);
-    let alternatives = match provenance::explain_all(engine, program, rel, tuple, limit) {
-        Ok(alternatives) => alternatives,
-        Err(ExplainError::NotDerived) => {
-            let diagnostic = not_derived(args, sources, program, engine.values(), rel, tuple);
-            eprint_diagnostics(sources, &[diagnostic])?;
-            return Ok(Status::Failed);
-        }
-        Err(err) => return Err(std::io::Error::other(format!("cannot explain: {err}"))),
-    };
-    let values = engine.values();
-    let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
-        let state = state.as_ref()?;
-        let dir = args.db.as_deref()?;
-        provenance::journal_record(program, values, state, dir, rel, tuple)
-    };
-    print_stdout(&provenance::render_all(
-        &alternatives,
-        program,
-        sources,
-        values,
-        &record,
     ))?;
     Ok(Status::Ok)
 }

@@ -47,7 +47,9 @@ pub struct InputFact {
     pub fact: Fact,
     /// 1-based line in the input.
     pub line: u32,
-    pub location: Location,
+    /// Where the fact was written; `None` for facts of a generated input
+    /// (an EPCIS document's events), which point at the input file as a whole.
+    pub location: Option<Location>,
 }
 
 /// A whole input, read and checked on its own.
@@ -284,7 +286,7 @@ fn read_fact_syntax(
                     fields,
                 },
                 line,
-                location: Location::Span(atom.span),
+                location: Some(Location::Span(atom.span)),
             });
         }
         if errors.len() >= MAX_ERRORS {
@@ -422,12 +424,12 @@ fn read_rows(
                 fields: record.iter().map(str::to_owned).collect(),
             },
             line: line as u32,
-            location: Location::DataLine {
+            location: Some(Location::DataLine {
                 path: path.to_owned(),
                 line: line as u32,
                 col: 1,
                 text: line_text(line),
-            },
+            }),
         });
     }
     if errors.is_empty() {
@@ -479,7 +481,7 @@ fn read_tsv(path: &str, text: &str, rel: &str) -> Result<Vec<InputFact>, Vec<Dia
                 fields,
             },
             line: number,
-            location,
+            location: Some(location),
         });
     }
     if errors.is_empty() {

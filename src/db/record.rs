@@ -134,15 +134,10 @@ impl TxPayload {
                 }
                 json_str(&mut out, rel);
                 out.extend_from_slice(b":{\"rows\":[");
-                for (row_idx, row) in group.rows.iter().enumerate() {
-                    out.extend_from_slice(if row_idx > 0 { b",[" } else { b"[" });
-                    for (field_idx, field) in row.iter().enumerate() {
-                        if field_idx > 0 {
-                            out.push(b',');
-                        }
-                        json_str(&mut out, field);
-                    }
-                    out.push(b']');
+                // Chunks of a large group are encoded on several cores.
+                let parts = crate::parallel::map_chunks(&group.rows, ROWS_PER_THREAD, json_rows);
+                for part in parts {
+                    out.extend_from_slice(&part);
                 }
                 out.push(b']');
                 if !group.lines.is_empty() {
@@ -189,6 +184,25 @@ impl TxPayload {
     pub fn n_retracted(&self) -> usize {
         self.retract.values().map(|group| group.rows.len()).sum()
     }
+}
+
+/// Fewer rows than this are encoded on one thread.
+const ROWS_PER_THREAD: usize = 50_000;
+
+/// Rows from the `offset`th of a group on as JSON arrays, comma-separated.
+fn json_rows(offset: usize, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * 128);
+    for (idx, row) in rows.iter().enumerate() {
+        out.extend_from_slice(if offset + idx > 0 { b",[" } else { b"[" });
+        for (field_idx, field) in row.iter().enumerate() {
+            if field_idx > 0 {
+                out.push(b',');
+            }
+            json_str(&mut out, field);
+        }
+        out.push(b']');
+    }
+    out
 }
 
 /// `text` as a JSON string, escaped as `serde_json` escapes it.
@@ -324,6 +338,15 @@ mod tests {
         payload.reason = None;
         assert_eq!(payload.encode(), serde_json::to_vec(&payload).unwrap());
         payload.assert.clear();
+        assert_eq!(payload.encode(), serde_json::to_vec(&payload).unwrap());
+        // A group large enough to be encoded in chunks on several threads.
+        let rows: Vec<Vec<String>> = (0..ROWS_PER_THREAD * 2 + 7)
+            .map(|n| vec![format!("e{n}"), "\"q\"".into()])
+            .collect();
+        let lines = (0..rows.len() as u32).collect();
+        payload
+            .assert
+            .insert("big".to_owned(), FactGroup { rows, lines });
         assert_eq!(payload.encode(), serde_json::to_vec(&payload).unwrap());
     }
 

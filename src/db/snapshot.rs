@@ -125,14 +125,30 @@ pub fn encode(state: &State) -> Vec<u8> {
         out.str(name);
         out.u64(facts.arity as u64);
         out.u64(facts.live.len() as u64);
-        for (fields, seq) in &facts.live {
-            for field in fields.iter() {
-                out.str(field);
-            }
-            out.u64(*seq);
+        // One pass over the table, then the rows (strings scattered over
+        // the heap) read and encoded on several cores.
+        let rows: Vec<(&[String], u64)> = (facts.live.iter())
+            .map(|(fields, seq)| (&fields[..], *seq))
+            .collect();
+        for part in crate::parallel::map_chunks(&rows, ROWS_PER_THREAD, encode_rows) {
+            out.0.extend_from_slice(&part);
         }
     }
     out.finish()
+}
+
+/// Fewer rows than this are encoded on one thread.
+const ROWS_PER_THREAD: usize = 50_000;
+
+fn encode_rows(_offset: usize, rows: &[(&[String], u64)]) -> Vec<u8> {
+    let mut out = Writer(Vec::with_capacity(rows.len() * 128));
+    for (fields, seq) in rows {
+        for field in fields.iter() {
+            out.str(field);
+        }
+        out.u64(*seq);
+    }
+    out.0
 }
 
 pub fn decode(bytes: &[u8]) -> Option<State> {
@@ -349,6 +365,20 @@ mod tests {
             state.relations["consumed"].live
         );
         assert_eq!(back.relations["ok"].live.len(), 1);
+    }
+
+    #[test]
+    fn a_relation_encoded_in_chunks_reads_back_whole() {
+        let mut state = state();
+        let live = &mut state.relations.get_mut("consumed").unwrap().live;
+        for n in 0..ROWS_PER_THREAD * 2 + 3 {
+            live.insert(vec![format!("L-{n}"), "B-2".into()].into_boxed_slice(), 1);
+        }
+        let back = decode(&encode(&state)).unwrap();
+        assert_eq!(
+            back.relations["consumed"].live,
+            state.relations["consumed"].live
+        );
     }
 
     #[test]

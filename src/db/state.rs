@@ -50,6 +50,20 @@ pub struct RelationFacts {
     pub live: FxHashMap<Box<[String]>, u64>,
 }
 
+/// What [`State::apply_facts`] did, to finish ([`State::apply_entry`]) or undo it.
+#[derive(Debug)]
+pub struct Applied {
+    seq: u64,
+    asserted: usize,
+    retracted: usize,
+    /// Live facts the retractions removed, with the transaction that asserted each.
+    removed: Vec<(String, Box<[String]>, u64)>,
+    /// Relations the assertions brought into the state.
+    created: Vec<String>,
+    /// Relations the assertions added to.
+    touched: Vec<String>,
+}
+
 /// The database as of one journal record.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -86,30 +100,44 @@ impl State {
     /// Applies one transaction: retractions first, then assertions. A fact
     /// asserted while live keeps its first assertion. The payload is taken by
     /// value so its rows move into the live sets (no copy of each field).
-    pub fn apply(&mut self, seq: u64, hash: String, payload: TxPayload) {
-        let asserted = payload.n_asserted();
-        let retracted = payload.n_retracted();
-        let TxPayload {
-            recorded_at,
-            clock_regressed,
-            principal,
-            channel,
-            source,
-            reason,
-            assert,
-            retract,
-            ..
-        } = payload;
-        for (rel, group) in &retract {
-            if let Some(facts) = self.relations.get_mut(rel) {
-                for row in &group.rows {
-                    facts.live.remove(row.as_slice());
+    pub fn apply(&mut self, seq: u64, hash: String, mut payload: TxPayload) {
+        let assert = std::mem::take(&mut payload.assert);
+        let retract = std::mem::take(&mut payload.retract);
+        let applied = self.apply_facts(seq, assert, retract);
+        self.apply_entry(hash, payload, &applied);
+    }
+
+    /// The first half of [`State::apply`]: the live sets changed by one
+    /// transaction's facts. What it returns puts them back ([`State::undo`]).
+    pub fn apply_facts(
+        &mut self,
+        seq: u64,
+        assert: BTreeMap<String, FactGroup>,
+        retract: BTreeMap<String, FactGroup>,
+    ) -> Applied {
+        let mut applied = Applied {
+            seq,
+            asserted: assert.values().map(|group| group.rows.len()).sum(),
+            retracted: retract.values().map(|group| group.rows.len()).sum(),
+            removed: Vec::new(),
+            created: Vec::new(),
+            touched: Vec::new(),
+        };
+        for (rel, group) in retract {
+            if let Some(facts) = self.relations.get_mut(&rel) {
+                for row in group.rows {
+                    if let Some((fields, was)) = facts.live.remove_entry(row.as_slice()) {
+                        applied.removed.push((rel.clone(), fields, was));
+                    }
                 }
             }
         }
-        drop(retract);
         for (rel, group) in assert {
             let arity = group.rows.first().map_or(0, Vec::len);
+            if !self.relations.contains_key(&rel) {
+                applied.created.push(rel.clone());
+            }
+            applied.touched.push(rel.clone());
             let facts = self.relations.entry(rel).or_insert_with(|| RelationFacts {
                 arity,
                 live: FxHashMap::default(),
@@ -119,6 +147,40 @@ impl State {
                 facts.live.entry(row.into_boxed_slice()).or_insert(seq);
             }
         }
+        applied
+    }
+
+    /// Puts back the live sets as they were before [`State::apply_facts`]
+    /// (its transaction could not be written).
+    pub fn undo(&mut self, applied: Applied) {
+        for rel in &applied.touched {
+            if let Some(facts) = self.relations.get_mut(rel) {
+                facts.live.retain(|_, seq| *seq != applied.seq);
+            }
+        }
+        for rel in &applied.created {
+            self.relations.remove(rel);
+        }
+        for (rel, fields, seq) in applied.removed {
+            if let Some(facts) = self.relations.get_mut(&rel) {
+                facts.live.insert(fields, seq);
+            }
+        }
+    }
+
+    /// The second half of [`State::apply`]: the log entry and head of the
+    /// transaction whose facts were applied (`payload`'s facts are not read).
+    pub fn apply_entry(&mut self, hash: String, payload: TxPayload, applied: &Applied) {
+        let TxPayload {
+            recorded_at,
+            clock_regressed,
+            principal,
+            channel,
+            source,
+            reason,
+            ..
+        } = payload;
+        let seq = applied.seq;
         if let Some(sha) = &source.sha256 {
             self.sources.entry(sha.clone()).or_insert(seq);
         }
@@ -132,8 +194,8 @@ impl State {
             channel,
             source,
             reason,
-            asserted,
-            retracted,
+            asserted: applied.asserted,
+            retracted: applied.retracted,
         });
         self.head = HeadRef { seq, hash };
     }
@@ -244,5 +306,44 @@ mod tests {
             fields: vec!["x".into()],
         };
         assert_eq!(state.asserted_in(&fact), Some(1));
+    }
+
+    #[test]
+    fn undone_facts_leave_the_live_sets_as_they_were() {
+        let mut state = State::empty(HeadRef {
+            seq: 0,
+            hash: "00".into(),
+        });
+        state.apply(
+            1,
+            "a".into(),
+            payload(&[("qty", &["L-1", "40"]), ("qty", &["L-2", "5"])], &[]),
+        );
+        let live = |state: &State| {
+            let mut rows: Vec<(String, Vec<String>, u64)> = (state.relations.iter())
+                .flat_map(|(rel, facts)| {
+                    (facts.live.iter()).map(move |(row, seq)| (rel.clone(), row.to_vec(), *seq))
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let before = live(&state);
+        // A correction (retract and re-assert), a fact already live, a new fact, a new relation.
+        let next = payload(
+            &[
+                ("qty", &["L-1", "40"]),
+                ("qty", &["L-2", "5"]),
+                ("qty", &["L-3", "7"]),
+                ("lot", &["L-3"]),
+            ],
+            &[("qty", &["L-1", "40"])],
+        );
+        let applied = state.apply_facts(2, next.assert, next.retract);
+        assert_ne!(live(&state), before);
+        state.undo(applied);
+        assert_eq!(live(&state), before);
+        assert_eq!(state.relations.len(), 1);
+        assert_eq!(state.head.seq, 1);
     }
 }

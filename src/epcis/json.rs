@@ -114,27 +114,7 @@ pub fn read_document(
         }
         Ok(events)
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(1 + doc.events.len() / EVENTS_PER_WORKER);
-    let chunk_len = doc.events.len().div_ceil(workers).max(1);
-    let read_chunk = &read_chunk;
-    let parts: Vec<Result<Vec<Event>, ReadError>> = std::thread::scope(|scope| {
-        let mut chunks = doc.events.chunks(chunk_len).enumerate();
-        let first = chunks.next();
-        let others: Vec<_> = chunks
-            .map(|(n, chunk)| scope.spawn(move || read_chunk(n * chunk_len, chunk)))
-            .collect();
-        let mut parts = vec![first.map_or(Ok(Vec::new()), |(_, chunk)| read_chunk(0, chunk))];
-        for handle in others {
-            parts.push(
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        parts
-    });
+    let parts = crate::parallel::map_chunks(&doc.events, EVENTS_PER_WORKER, read_chunk);
     let mut events = Vec::with_capacity(doc.events.len());
     for part in parts {
         events.extend(part?);

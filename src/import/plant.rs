@@ -564,7 +564,7 @@ fn read_csv(
                     fields,
                 },
                 line: line as u32,
-                location: at(line, 1),
+                location: Some(at(line, 1)),
             });
         }
     }
@@ -722,7 +722,7 @@ fn read_jsonl(
                     fields,
                 },
                 line,
-                location: at(1),
+                location: Some(at(1)),
             });
         }
     }

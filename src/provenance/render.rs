@@ -347,7 +347,7 @@ pub fn tuple_text(
     format!("{}({})", relation.name, args.join(", "))
 }
 
-pub(super) fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
+pub(crate) fn value_text(values: &ValueStore, ty: ir::Type, value: Value) -> String {
     match ops::decode(values, ty, value) {
         ops::Val::Sym(id) => crate::db::record::quote(values.symbol(id)),
         ops::Val::Time(micros) => format!("\"{}\"", crate::value::format_datetime(micros)),

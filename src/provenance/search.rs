@@ -351,10 +351,29 @@ impl<'a> Search<'a> {
                 Vec::new()
             };
         }
-        let ids = self.row_ids(atom.rel, &cols, &key);
-        let mut res = Vec::with_capacity(ids.len());
-        for row_idx in ids {
-            res.push(self.row(atom.rel, row_idx).to_vec());
+        if !self.tables.contains_key(&atom.rel) {
+            let flat: Vec<Value> = self.engine.rows(atom.rel).flatten().copied().collect();
+            self.tables.insert(atom.rel, flat);
+        }
+        let table = &self.tables[&atom.rel];
+        let index = self
+            .indexes
+            .entry((atom.rel, cols.clone()))
+            .or_insert_with(|| {
+                let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
+                for (row_idx, row) in table.chunks_exact(arity).enumerate() {
+                    let key = cols.iter().map(|&col| row[col]).collect();
+                    index.entry(key).or_default().push(row_idx as u32);
+                }
+                index
+            });
+        let Some(rows) = index.get(&key) else {
+            return Vec::new();
+        };
+        let mut res = Vec::with_capacity(rows.len());
+        for &row_idx in rows {
+            let row = &table[row_idx as usize * arity..(row_idx as usize + 1) * arity];
+            res.push(row.to_vec());
         }
         // An unbound variable written twice (`!s(x, p, p)`) needs equal values.
         let repeated: Vec<(usize, usize, ir::VarId)> = atom
@@ -386,39 +405,6 @@ impl<'a> Search<'a> {
             });
         }
         res
-    }
-
-    /// The row numbers of the tuples of `rel` (arity at least 1) holding
-    /// `key` in columns `cols`.
-    pub fn row_ids(&mut self, rel: RelId, cols: &[usize], key: &[Value]) -> Vec<u32> {
-        let arity = self.program.relation(rel).arity();
-        if arity == 0 {
-            return Vec::new();
-        }
-        if !self.tables.contains_key(&rel) {
-            let flat: Vec<Value> = self.engine.rows(rel).flatten().copied().collect();
-            self.tables.insert(rel, flat);
-        }
-        let table = &self.tables[&rel];
-        let index = self.indexes.entry((rel, cols.to_vec())).or_insert_with(|| {
-            let mut index: FxHashMap<Vec<Value>, Vec<u32>> = FxHashMap::default();
-            for (row_idx, row) in table.chunks_exact(arity).enumerate() {
-                let key = cols.iter().map(|&col| row[col]).collect();
-                index.entry(key).or_default().push(row_idx as u32);
-            }
-            index
-        });
-        index.get(key).cloned().unwrap_or_default()
-    }
-
-    /// Row `row_idx` of `rel`, as numbered by [`Search::row_ids`].
-    pub fn row(&self, rel: RelId, row_idx: u32) -> &[Value] {
-        let arity = self.program.relation(rel).arity();
-        let start = row_idx as usize * arity;
-        self.tables
-            .get(&rel)
-            .and_then(|table| table.get(start..start + arity))
-            .unwrap_or(&[])
     }
 
     /// Binds the unbound variables of `atom` from `row`; `false` when a value

@@ -100,8 +100,8 @@ pub enum Reason {
     NoMatch {
         /// The tuples agreeing with the most bound columns (at most `limit`).
         closest: Vec<Near>,
-        /// The atom's relation is derived by rules (its missing tuple may
-        /// itself be explained with why-not).
+        /// Some rule with a body derives the atom's relation (its missing
+        /// tuple may itself be explained with why-not).
         derived: bool,
         /// Per column, the value the atom needs under the first sample
         /// (`None`: any value; all `Some` when the missing tuple is known).
@@ -156,6 +156,15 @@ pub fn why_not(
     tuple: &[Value],
     limit: usize,
 ) -> Result<WhyNot, ExplainError> {
+    let relation = program.relation(rel);
+    if tuple.len() != relation.arity() {
+        return Err(ExplainError::Invalid(format!(
+            "`{}` has {} columns, not {}",
+            relation.name,
+            relation.arity(),
+            tuple.len()
+        )));
+    }
     if engine.contains(rel, tuple) {
         return Err(ExplainError::Derived);
     }
@@ -163,8 +172,16 @@ pub fn why_not(
     let derived = engine.is_derived(rel);
     let mut search = Search::new(engine, program);
     let pattern: Vec<Option<Value>> = tuple.iter().map(|&value| Some(value)).collect();
-    let closest = closest(&mut search, rel, std::slice::from_ref(&pattern), &[], limit);
-    let rules = analyse_rules(&mut search, rel, &pattern, limit, true)?;
+    let mut columns = Columns::default();
+    let closest = closest(
+        &mut search,
+        &mut columns,
+        rel,
+        std::slice::from_ref(&pattern),
+        &[],
+        limit,
+    );
+    let rules = analyse_rules(&mut search, &mut columns, rel, &pattern, limit, true)?;
     Ok(WhyNot {
         rel,
         tuple: tuple.to_vec(),
@@ -178,6 +195,7 @@ pub fn why_not(
 /// (`None`: any value); `nested` analyses a blocking derived premise one level down.
 fn analyse_rules(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rel: RelId,
     pattern: &[Option<Value>],
     limit: usize,
@@ -189,7 +207,7 @@ fn analyse_rules(
         if rule.head.rel != rel {
             continue;
         }
-        let outcome = analyse(search, rule, pattern, limit, nested)?;
+        let outcome = analyse(search, columns, rule, pattern, limit, nested)?;
         rules.push(RuleWhyNot {
             rule: RuleId(idx as u32),
             outcome,
@@ -201,6 +219,7 @@ fn analyse_rules(
 /// Follows one rule's body from the head's bindings to its blocking literal.
 fn analyse(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rule: &ir::Rule,
     pattern: &[Option<Value>],
     limit: usize,
@@ -230,7 +249,16 @@ fn analyse(
             }
         }
         if next.is_empty() {
-            let reason = reason(search, rule, literal, &partials, &head_bound, limit, nested)?;
+            let reason = reason(
+                search,
+                columns,
+                rule,
+                literal,
+                &partials,
+                &head_bound,
+                limit,
+                nested,
+            )?;
             return Ok(Outcome::Blocked(Blocked {
                 literal: idx,
                 partials: partials.len(),
@@ -431,8 +459,10 @@ fn computed(
 }
 
 /// Why `literal` holds under none of `partials` (which is not empty).
+#[allow(clippy::too_many_arguments)]
 fn reason(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rule: &ir::Rule,
     literal: &Literal,
     partials: &[Walk],
@@ -456,11 +486,16 @@ fn reason(
                     Term::Wildcard => false,
                 })
                 .collect();
-            let closest = closest(search, atom.rel, &wanted, &fixed, limit);
-            let derived = search.engine.is_derived(atom.rel);
+            let closest = closest(search, columns, atom.rel, &wanted, &fixed, limit);
+            // Facts stated in the program are rules without body: not worth analysing.
+            let derived = search
+                .program
+                .rules
+                .iter()
+                .any(|other| other.head.rel == atom.rel && !other.body.is_empty());
             let needed = wanted.first().cloned().unwrap_or_default();
             let premise = if derived && nested {
-                analyse_rules(search, atom.rel, &needed, limit, false)?
+                analyse_rules(search, columns, atom.rel, &needed, limit, false)?
             } else {
                 Vec::new()
             };
@@ -546,6 +581,7 @@ fn wanted_values(
 /// about or the rule, the same for every partial binding) first.
 fn closest(
     search: &mut Search<'_>,
+    columns: &mut Columns,
     rel: RelId,
     wanted: &[Vec<Option<Value>>],
     fixed: &[bool],
@@ -558,16 +594,20 @@ fn closest(
         for (col, value) in needed.iter().enumerate() {
             let Some(value) = value else { continue };
             let weight = usize::from(fixed.get(col).copied().unwrap_or(false));
-            for row in search.row_ids(rel, &[col], &[*value]) {
+            for &row in columns.rows(search.engine, rel, col, *value) {
                 let hit = hits.entry(row).or_default();
                 hit.0 += 1;
                 hit.1 += weight;
             }
         }
-        scored.extend(
-            hits.into_iter()
-                .map(|(row, (score, fixed))| (score, fixed, which, row)),
-        );
+        // Only the best `limit` of each binding can be shown.
+        let mut best: Vec<(usize, usize, usize, u32)> = hits
+            .into_iter()
+            .map(|(row, (score, fixed))| (score, fixed, which, row))
+            .collect();
+        best.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.3.cmp(&b.3)));
+        best.truncate(limit);
+        scored.extend(best);
     }
     scored.sort_by(|a, b| {
         (b.0, b.1)
@@ -583,12 +623,35 @@ fn closest(
         }
         if seen.insert(row) {
             res.push(Near {
-                tuple: search.row(rel, row).to_vec(),
+                tuple: search
+                    .engine
+                    .rows(rel)
+                    .nth(row as usize)
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default(),
                 wanted: wanted[which].clone(),
             });
         }
     }
     res
+}
+
+/// Per relation and column, the row numbers (in [`Engine::rows`] order) of
+/// the tuples holding each value: built on first use, for the closest tuples.
+#[derive(Default)]
+struct Columns(FxHashMap<(RelId, usize), FxHashMap<Value, Vec<u32>>>);
+
+impl Columns {
+    fn rows(&mut self, engine: &Engine, rel: RelId, col: usize, value: Value) -> &[u32] {
+        let index = self.0.entry((rel, col)).or_insert_with(|| {
+            let mut index: FxHashMap<Value, Vec<u32>> = FxHashMap::default();
+            for (row_idx, row) in engine.rows(rel).enumerate() {
+                index.entry(row[col]).or_default().push(row_idx as u32);
+            }
+            index
+        });
+        index.get(&value).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The head's arguments computed under `walk`, as constants.

@@ -60,11 +60,7 @@ pub fn render_why_not(
         program.rule(r.rule).body.is_empty() && matches!(r.outcome, Outcome::HeadMismatch { .. })
     });
     if !facts.is_empty() {
-        let n = facts.len();
-        let plural = if n == 1 { "" } else { "s" };
-        out.push_str(&format!(
-            "    the program states {n} other fact{plural} of `{name}`, none of them this one\n"
-        ));
+        out.push_str(&format!("    {}\n", stated_facts(facts.len(), name)));
     }
     for rule_why in rules {
         out.push('\n');
@@ -293,18 +289,16 @@ impl Ctx<'_> {
     ) -> String {
         let name = &self.program.relation(rel).name;
         let wanted = self.pattern(rel, needed);
-        let command = format!(
-            "`tracelog explain --not '{}'`",
-            if needed.iter().all(Option::is_some) {
-                wanted.clone()
-            } else {
-                format!("{name}(...)")
-            }
-        );
         if !top {
-            return format!(
-                "    `{name}` is derived by rules: {command} shows why {wanted} is missing\n"
-            );
+            return if needed.iter().all(Option::is_some) {
+                format!(
+                    "    `{name}` is derived by rules: `tracelog explain --not '{wanted}'` shows why that tuple is missing\n"
+                )
+            } else {
+                format!(
+                    "    `{name}` is derived by rules: `tracelog explain --not` on the {wanted} you expected shows why it is missing\n"
+                )
+            };
         }
         let mut out = format!("    `{name}` is derived by rules; none derives {wanted}:\n");
         let (facts, rules): (Vec<&RuleWhyNot>, Vec<&RuleWhyNot>) = premise.iter().partition(|r| {
@@ -312,10 +306,7 @@ impl Ctx<'_> {
                 && matches!(r.outcome, Outcome::HeadMismatch { .. })
         });
         if !facts.is_empty() {
-            out.push_str(&format!(
-                "        the program states {} fact(s) of `{name}`, none of them this one\n",
-                facts.len()
-            ));
+            out.push_str(&format!("        {}\n", stated_facts(facts.len(), name)));
         }
         for rule_why in rules {
             for line in self.rule(rule_why, needed, false).lines() {
@@ -420,6 +411,12 @@ impl Ctx<'_> {
             tuple_text(self.program, self.values, rel, &near.tuple)
         )
     }
+}
+
+/// One line for the facts of a relation stated in the program.
+fn stated_facts(n: usize, name: &str) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    format!("the program states {n} other fact{plural} of `{name}`, none of them this one")
 }
 
 fn column_text(relation: &ir::Relation, col: usize) -> String {

@@ -1,0 +1,116 @@
+//! This module implements the two other modes of `tracelog explain`:
+//! `--not` (why a tuple is not derived, `is-derived` when it is) and `--all`
+//! (alternative proofs), and the `not-derived` diagnostic they share with
+//! the shortest proof.
+
+use crate::cli::explain::ExplainArgs;
+use crate::cli::{Status, eprint_diagnostics, print_stdout};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::engine::Engine;
+use crate::ir::{self, RelId};
+use crate::provenance::{self, ExplainError, Record};
+use crate::source::{SourceMap, Span};
+use crate::value::{Value, ValueStore};
+
+/// `not-derived`: the tuple asked about is not in its relation.
+pub(super) fn not_derived(
+    args: &ExplainArgs,
+    sources: &mut SourceMap,
+    program: &ir::Program,
+    values: &ValueStore,
+    rel: RelId,
+    tuple: &[Value],
+) -> Diagnostic {
+    let file = sources.add("<atom>", None, args.atom.clone());
+    Diagnostic::error(
+        Code::NotDerived,
+        format!(
+            "{} is not derived from these facts",
+            provenance::render_tuple(program, values, rel, tuple)
+        ),
+    )
+    .at(Span::new(file, 0, args.atom.len()))
+    .with_label("not in the relation")
+    .with_help(format!(
+        "check the values and the facts; `tracelog explain --not '{}'` shows which rule stops where",
+        args.atom.trim()
+    ))
+}
+
+/// `explain --not`: why the tuple is not derived.
+pub(super) fn why_not(
+    args: &ExplainArgs,
+    engine: &mut Engine,
+    program: &ir::Program,
+    sources: &mut SourceMap,
+    rel: RelId,
+    tuple: &[Value],
+) -> std::io::Result<Status> {
+    let limit = args.limit.unwrap_or(5);
+    match provenance::why_not(engine, program, rel, tuple, limit) {
+        Ok(why) => {
+            print_stdout(&provenance::render_why_not(
+                &why,
+                program,
+                sources,
+                engine.values(),
+            ))?;
+            Ok(Status::Ok)
+        }
+        Err(ExplainError::Derived) => {
+            let file = sources.add("<atom>", None, args.atom.clone());
+            let diagnostic = Diagnostic::error(
+                Code::IsDerived,
+                format!(
+                    "{} is derived: there is no why-not to show",
+                    provenance::render_tuple(program, engine.values(), rel, tuple)
+                ),
+            )
+            .at(Span::new(file, 0, args.atom.len()))
+            .with_label("in the relation")
+            .with_help(format!(
+                "drop --not to see its proof: `tracelog explain '{}'`",
+                args.atom.trim()
+            ));
+            eprint_diagnostics(sources, &[diagnostic])?;
+            Ok(Status::Failed)
+        }
+        Err(err) => Err(std::io::Error::other(format!("cannot explain: {err}"))),
+    }
+}
+
+/// `explain --all`: alternative proofs, numbered.
+pub(super) fn all_proofs(
+    args: &ExplainArgs,
+    engine: &mut Engine,
+    program: &ir::Program,
+    sources: &mut SourceMap,
+    state: Option<crate::db::State>,
+    rel: RelId,
+    tuple: &[Value],
+) -> std::io::Result<Status> {
+    let limit = args.limit.unwrap_or(10);
+    let alternatives = match provenance::explain_all(engine, program, rel, tuple, limit) {
+        Ok(alternatives) => alternatives,
+        Err(ExplainError::NotDerived) => {
+            let diagnostic = not_derived(args, sources, program, engine.values(), rel, tuple);
+            eprint_diagnostics(sources, &[diagnostic])?;
+            return Ok(Status::Failed);
+        }
+        Err(err) => return Err(std::io::Error::other(format!("cannot explain: {err}"))),
+    };
+    let values = engine.values();
+    let record = |rel: RelId, tuple: &[Value]| -> Option<Record> {
+        let state = state.as_ref()?;
+        let dir = args.db.as_deref()?;
+        provenance::journal_record(program, values, state, dir, rel, tuple)
+    };
+    print_stdout(&provenance::render_all(
+        &alternatives,
+        program,
+        sources,
+        values,
+        &record,
+    ))?;
+    Ok(Status::Ok)
+}
