@@ -687,6 +687,7 @@ fn an_event_declared_erroneous_later_in_the_same_document_is_not_recorded() {
     let sources = facts(&db, "ev_source");
     assert_eq!(sources.iter().filter(|row| row[0] == "E7").count(), 2);
     assert_eq!(sources.len(), 5001);
+}
 
 /// The REPL's Ctrl-C: a set cancel flag stops the import before the next
 /// transaction, and what was recorded before it stays.
