@@ -196,3 +196,120 @@ fn body_relations(literals: &[Literal], out: &mut Vec<RelId>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver;
+    use crate::engine::Change;
+    use crate::value::Value;
+
+    fn program(text: &str) -> ir::Program {
+        match driver::compile_text("<test>", text) {
+            Ok(compiled) => compiled.program,
+            Err(_) => panic!("does not compile: {text}"),
+        }
+    }
+
+    fn run(text: &str) -> Engine {
+        let mut engine = Engine::new(&program(text));
+        engine.set_provenance(true);
+        engine.run(&Limits::default()).unwrap();
+        engine
+    }
+
+    /// The stored value of the number `n`.
+    fn num(engine: &mut Engine, n: i64) -> Value {
+        engine
+            .values_mut()
+            .encode(ir::Type::Number, &ir::Const::Int(n))
+            .unwrap()
+    }
+
+    fn rows(engine: &Engine, program: &ir::Program, name: &str) -> Vec<Vec<Value>> {
+        let rel = program.relation_by_name(name).unwrap();
+        engine.rows(rel).map(<[Value]>::to_vec).collect()
+    }
+
+    const BASE: &str = "edge(1, 2). edge(2, 3). edge(3, 1).\n\
+                        path(x, y) :- edge(x, y).\n\
+                        path(x, z) :- path(x, y), edge(y, z).\n";
+
+    #[test]
+    fn a_rule_over_kept_relations_evaluates_one_stratum_and_keeps_heights() {
+        let mut old = run(BASE);
+        let before = program(BASE);
+        let path = before.relation_by_name("path").unwrap();
+        let (one, two, three) = (num(&mut old, 1), num(&mut old, 2), num(&mut old, 3));
+        let height = old.height(path, &[one, three]).unwrap();
+        let text = format!("{BASE}loop(x) :- path(x, x).\n");
+        let new_program = program(&text);
+        let (engine, stats) = Engine::evolve(&mut old, &new_program, &Limits::default())
+            .unwrap()
+            .unwrap();
+        // `edge` (its facts are rules) and `path` kept, `loop` evaluated.
+        assert_eq!(
+            stats,
+            EvolveStats {
+                kept: 2,
+                evaluated: 1
+            }
+        );
+        // The kept stratum's heights are the ones its evaluation recorded.
+        assert_eq!(engine.height(path, &[one, three]), Some(height));
+        assert_eq!(rows(&engine, &new_program, "loop"), [[one], [two], [three]]);
+        let fresh = run(&text);
+        for name in ["edge", "path", "loop"] {
+            assert_eq!(
+                rows(&engine, &new_program, name),
+                rows(&fresh, &new_program, name)
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_for_a_kept_relation_evaluates_what_reads_it() {
+        let mut old = run(BASE);
+        let text = format!("{BASE}edge(x, 4) :- edge(x, 1).\n");
+        let new_program = program(&text);
+        let (engine, stats) = Engine::evolve(&mut old, &new_program, &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(stats.kept, 0);
+        assert_eq!(
+            rows(&engine, &new_program, "path"),
+            rows(&run(&text), &new_program, "path")
+        );
+    }
+
+    #[test]
+    fn a_changed_column_type_or_a_stop_leaves_the_old_engine() {
+        let mut old = run("a(1). b(x) :- a(x).");
+        let widened = program("a(1). a(\"x\"). b(x) :- a(x).");
+        assert!(
+            Engine::evolve(&mut old, &widened, &Limits::default())
+                .unwrap()
+                .is_none()
+        );
+        let mut old = run(BASE);
+        let before = program(BASE);
+        let grown = program(&format!("{BASE}pair(x, y) :- path(x, _), path(y, _).\n"));
+        let limits = Limits {
+            max_tuples: Some(10),
+            ..Limits::default()
+        };
+        assert!(Engine::evolve(&mut old, &grown, &limits).is_err());
+        // The old engine answers as before and still updates.
+        assert_eq!(rows(&old, &before, "path").len(), 9);
+        let edge = before.relation_by_name("edge").unwrap();
+        let (one, three, four) = (num(&mut old, 1), num(&mut old, 3), num(&mut old, 4));
+        old.update(
+            vec![Change::insert(edge, vec![three, four])],
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(rows(&old, &before, "path").len(), 12);
+        let path = before.relation_by_name("path").unwrap();
+        assert!(old.height(path, &[one, four]).is_some());
+    }
+}
