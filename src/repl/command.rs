@@ -129,8 +129,8 @@ pub const COMMANDS: &[Command] = &[
                that recorded it (time, principal, source file). Provenance (the round in which \
                each tuple was derived) is recorded without a database from the start; with \
                --db from the first `:why` on, which evaluates the program once more with it \
-               (the start restores the saved evaluation, which has no provenance, so the first \
-               prompt stays fast). Tab completes the identifiers the session knows.",
+               (the relations are restored from a saved evaluation, which has no provenance, so \
+               the first question stays fast). Tab completes the identifiers the session knows.",
         completion: Completion::Identifier,
     },
     Command {
