@@ -7,6 +7,7 @@
 //! `Iteration`, `Variable`s and indexes; later strata read it through the
 //! [`stratum::Stored`] interface.
 
+mod evolve;
 pub(crate) mod ops;
 mod row;
 mod stratum;
@@ -25,6 +26,8 @@ use crate::engine::stratum::{PrepareCx, Prior, Stored, UpdateCx};
 use crate::ir::{self, RelId, Type};
 use crate::plan::{self, Plan};
 use crate::value::{Value, ValueStore};
+
+pub use evolve::EvolveStats;
 
 /// Resource limits for one evaluation.
 #[derive(Clone, Debug, Default)]
@@ -308,7 +311,7 @@ impl Engine {
                 contents[rel.0 as usize] = (rows, unit);
             }
         }
-        engine.evaluate(&Limits::default(), Some(contents))?;
+        engine.evaluate(&Limits::default(), Some(contents), &mut [])?;
         Ok(engine)
     }
 
@@ -555,7 +558,7 @@ impl Engine {
     pub fn run(&mut self, limits: &Limits) -> Result<(), EngineError> {
         // A second run starts from scratch with every base fact so far.
         self.gather_base();
-        self.evaluate(limits, None)
+        self.evaluate(limits, None, &mut [])
     }
 
     /// Moves every base fact back into `pending` and drops all strata.
@@ -589,16 +592,19 @@ impl Engine {
 
     /// Evaluates every stratum from the base facts in `pending`, or with
     /// `contents` (per relation: rows, empty tuple) fills the strata without
-    /// running any rule.
+    /// running any rule. A stratum with a store in `kept` (by plan index)
+    /// takes it as it is: its relations, indexes and heights (see
+    /// [`Engine::evolve`]).
     fn evaluate(
         &mut self,
         limits: &Limits,
         mut contents: Option<Vec<(Vec<Value>, bool)>>,
+        kept: &mut [Option<Box<dyn Stored>>],
     ) -> Result<(), EngineError> {
         let start = Instant::now();
         self.dirty = true;
         let mut derived_before = 0u64;
-        for stratum_plan in &self.plan.strata {
+        for (stratum_idx, stratum_plan) in self.plan.strata.iter().enumerate() {
             self.stratum_store.push(None);
             let mut width = 1;
             let mut narrow = true;
@@ -651,6 +657,17 @@ impl Engine {
                 self.stores.push(Box::new(facts));
             }
             if stratum_plan.relations.is_empty() {
+                continue;
+            }
+            if let Some(store) = kept.get_mut(stratum_idx).and_then(Option::take) {
+                for &rel in &stratum_plan.relations {
+                    if self.derived[rel.0 as usize] {
+                        derived_before += store.len(rel) as u64;
+                    }
+                    self.home[rel.0 as usize] = Some(self.stores.len());
+                }
+                *self.stratum_store.last_mut().expect("pushed above") = Some(self.stores.len());
+                self.stores.push(store);
                 continue;
             }
             let cx = stratum::Cx {

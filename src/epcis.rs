@@ -559,6 +559,9 @@ pub struct Importer {
     prefixes: CompanyPrefixes,
     /// The database did not exist and was created.
     pub created: bool,
+    /// Set from elsewhere (the REPL's Ctrl-C) to stop before the next
+    /// transaction: a document being read is read to its end, then not recorded.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Importer {
@@ -583,6 +586,7 @@ impl Importer {
             writer,
             prefixes,
             created,
+            cancel: None,
         })
     }
 
@@ -603,6 +607,9 @@ impl Importer {
         let mut done = Vec::with_capacity(files.len());
         let mut events = 0;
         for (i, file) in files.iter().enumerate() {
+            if let Err(failure) = self.check_cancel(&file.display().to_string()) {
+                return Err((done, failure));
+            }
             match self.import_file(file, principal) {
                 Ok(report) => {
                     events += report.events;
@@ -618,6 +625,27 @@ impl Importer {
             }
         }
         Ok(done)
+    }
+
+    /// A failure when the import was cancelled, before `path` is recorded.
+    fn check_cancel(&self, path: &str) -> Result<(), Failure> {
+        let cancelled = self
+            .cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed));
+        if !cancelled {
+            return Ok(());
+        }
+        Err(Failure {
+            sources: SourceMap::default(),
+            diagnostics: vec![
+                Diagnostic::error(
+                    Code::Cancelled,
+                    format!("import cancelled: `{path}` was not recorded"),
+                )
+                .with_help("the files before it are recorded; import it again to record it"),
+            ],
+        })
     }
 
     /// Reads and records the file at `path` as one transaction.
@@ -714,6 +742,7 @@ impl Importer {
         };
         // Freed before the transaction is written, which reuses their memory.
         drop(events);
+        self.check_cancel(path)?;
         let recorded = self.writer.commit(draft)?;
         self.prefixes = prefixes;
         report.recorded = Some(recorded);

@@ -11,6 +11,7 @@
 
 mod atom;
 mod dot;
+mod journal;
 mod json;
 mod render;
 mod search;
@@ -25,6 +26,7 @@ use crate::value::Value;
 
 pub use atom::{AtomError, parse_atom};
 pub use dot::{SvgError, svg, to_dot};
+pub use journal::journal_records;
 pub use json::{FORMAT_VERSION, Header, to_json};
 pub use render::render_all;
 pub use render::{Record, render, tuple_text as render_tuple};

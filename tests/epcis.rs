@@ -688,3 +688,46 @@ fn an_event_declared_erroneous_later_in_the_same_document_is_not_recorded() {
     assert_eq!(sources.iter().filter(|row| row[0] == "E7").count(), 2);
     assert_eq!(sources.len(), 5001);
 }
+
+/// The REPL's Ctrl-C: a set cancel flag stops the import before the next
+/// transaction, and what was recorded before it stays.
+#[test]
+fn a_cancelled_import_records_no_further_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    let mut importer = Importer::open(&dir, Duration::from_secs(5)).unwrap();
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    importer.cancel = Some(flag.clone());
+    let files = vec![
+        fixture("shipping_dl.jsonld"),
+        fixture("declare_shipping.jsonld"),
+    ];
+    // Cancelled after the first file: the second is not recorded.
+    let (done, failure) = importer
+        .import_files(&files, "tester", &|_| {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed)
+        })
+        .expect_err("cancelled");
+    assert_eq!(done.len(), 1);
+    assert_eq!(
+        failure.diagnostics[0].code,
+        tracelog::diagnostic::Code::Cancelled
+    );
+    assert!(
+        failure.diagnostics[0]
+            .message
+            .contains("declare_shipping.jsonld"),
+        "{:?}",
+        failure.diagnostics
+    );
+    assert_eq!(importer.state().head.seq, 1);
+    // Cancelled while a document is read: it is read, then not recorded.
+    let failure = importer
+        .import_file(&fixture("declare_shipping.jsonld"), "tester")
+        .expect_err("cancelled");
+    assert_eq!(
+        failure.diagnostics[0].code,
+        tracelog::diagnostic::Code::Cancelled
+    );
+    assert_eq!(db::read(&dir, AsOf::Head).unwrap().state.head.seq, 1);
+}

@@ -81,6 +81,7 @@ fn repl() {
             filters => vec![
                 (r"[0-9a-f]{64}", "[SHA256]"),
                 (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", "[TIME]"),
+                (r"\(\d+\.\d s, once\)", "([SECONDS] s, once)"),
             ],
         }, {
             insta::assert_snapshot!(transcript);

@@ -38,6 +38,9 @@ pub struct EpcisArgs {
     /// Who records [default: $TRACELOG_USER, else the operating-system user]
     #[arg(long = "as", value_name = "USER")]
     pub principal: Option<String>,
+    /// Set by the REPL's Ctrl-C: stop before the next transaction.
+    #[arg(skip)]
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// How long a writer waits for the lock: `TRACELOG_LOCK_WAIT` seconds, else 10.
@@ -63,6 +66,7 @@ fn epcis(args: &EpcisArgs) -> std::io::Result<Status> {
         Ok(importer) => importer,
         Err(failure) => return super::database::report(&failure, false),
     };
+    importer.cancel = args.cancel.clone();
     if importer.created {
         print_stdout(&format!("created database {}\n", dir.display()))?;
     }

@@ -51,6 +51,9 @@ pub struct ReplArgs {
     /// Stop when the derived relations hold more tuples (`:set max-tuples` changes it)
     #[arg(long, value_name = "N")]
     pub max_tuples: Option<u64>,
+    /// Who records `:add`'s facts in the database [default: $TRACELOG_USER, else the operating-system user]
+    #[arg(long = "as", value_name = "USER")]
+    pub principal: Option<String>,
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -76,6 +79,12 @@ struct Repl {
     cancel: Arc<AtomicBool>,
     /// Statements typed so far, so each is named by its line.
     line: usize,
+    /// Who records `:add`'s facts in the database.
+    principal: String,
+    /// exposure.dl over the database, kept open between `:trace`s at one
+    /// as-of point (a trace is then one incremental update); dropped when
+    /// the REPL writes the database or moves its as-of point.
+    investigation: Option<(AsOf, crate::investigate::Investigation)>,
 }
 
 pub fn run(args: &ReplArgs) -> std::io::Result<Status> {
@@ -103,6 +112,8 @@ pub fn run(args: &ReplArgs) -> std::io::Result<Status> {
         timing: interactive,
         cancel,
         line: 0,
+        principal: crate::db::principal(args.principal.as_deref()),
+        investigation: None,
     };
     if interactive {
         interactive_loop(&mut repl, args)
@@ -311,30 +322,56 @@ impl Repl {
             },
             "load" => self.with_arg(name, args, |session, path| session.load(path.as_ref())),
             "import" => self.import(args),
-            "add" => self
-                .session
-                .borrow_mut()
-                .add(&blank_prefix(&statement.text, args), &args_origin),
+            "add" => {
+                // `--reason TEXT` ends the facts (with a database).
+                let (facts, reason) = match statement.text.find(" --reason") {
+                    Some(at) => {
+                        let reason = statement.text[at + " --reason".len()..].trim();
+                        let reason = reason
+                            .strip_prefix('"')
+                            .and_then(|r| r.strip_suffix('"'))
+                            .unwrap_or(reason);
+                        (&statement.text[..at], Some(reason.to_owned()))
+                    }
+                    None => (statement.text.as_str(), None),
+                };
+                let facts = facts.trim_end();
+                let text = blank_prefix(facts, command::split(facts).1);
+                let mut session = self.session.borrow_mut();
+                if session.has_db() {
+                    self.investigation = None;
+                    session.record(
+                        &text,
+                        &args_origin,
+                        &self.principal,
+                        reason.filter(|r| !r.is_empty()),
+                        super::import::lock_wait(),
+                    )
+                } else if reason.is_some() {
+                    Reply::error(
+                        Code::ReplUsage,
+                        "`--reason` goes with facts recorded in a database: start the REPL with --db DIR",
+                    )
+                } else {
+                    session.add(&text, &args_origin)
+                }
+            }
             "retract" => self
                 .session
                 .borrow_mut()
                 .retract(&blank_prefix(&statement.text, args), &args_origin),
-            "relations" => Reply::text(self.session.borrow().relations()),
+            "relations" => self.session.borrow_mut().relations(),
             "schema" => self.with_arg(name, args, |session, rel| session.schema(rel)),
             "rules" => {
                 let session = self.session.borrow();
                 session.rules((!args.is_empty()).then_some(args))
             }
-            "why" | "whynot" => Reply::error(
-                Code::UnsupportedFeature,
-                format!(
-                    "provenance is not available yet (issue 6): `:{name}` cannot explain `{args}`"
-                ),
-            ),
+            "why" => self.with_arg(name, args, |session, atom| session.why(atom)),
+            "whynot" => self.with_arg(name, args, |session, atom| session.why_not(atom)),
             "trace" => self.trace(args),
             "recall" => self.recall(args),
             "export" => match args.split_whitespace().collect::<Vec<_>>()[..] {
-                [rel, path] => self.session.borrow().export(rel, path.as_ref()),
+                [rel, path] => self.session.borrow_mut().export(rel, path.as_ref()),
                 _ => usage(name),
             },
             "as-of" => self.as_of(args),
@@ -397,8 +434,10 @@ impl Repl {
         let command = super::import::ImportCommand::Epcis(super::import::EpcisArgs {
             files: files.iter().map(PathBuf::from).collect(),
             db: Some(dir),
-            principal: None,
+            principal: Some(self.principal.clone()),
+            cancel: Some(self.cancel.clone()),
         });
+        self.investigation = None;
         let status = super::import::run(&command);
         let mut reply = self.session.borrow_mut().catch_up();
         reply.failed |= !matches!(status, Ok(Status::Ok));
@@ -433,8 +472,37 @@ impl Repl {
             "backward" => super::trace::TraceCommand::Backward(trace_args),
             _ => return usage("trace"),
         };
-        let limits = self.session.borrow().limits.clone();
-        status_reply(super::trace::run_with(&command, &limits))
+        let started = std::time::Instant::now();
+        let (limits, as_of) = {
+            let session = self.session.borrow();
+            (session.limits.clone(), session.as_of())
+        };
+        if self
+            .investigation
+            .as_ref()
+            .is_none_or(|(at, _)| *at != as_of)
+        {
+            self.investigation = None;
+            let (super::trace::TraceCommand::Forward(args)
+            | super::trace::TraceCommand::Backward(args)) = &command;
+            match super::trace::open(args, &limits) {
+                Ok(inv) => self.investigation = Some((as_of, inv)),
+                Err(failure) => return Reply::failure(&failure.sources, &failure.diagnostics),
+            }
+        }
+        let Some((_, inv)) = self.investigation.as_mut() else {
+            return Reply::default();
+        };
+        let mut reply = status_reply(super::trace::run_on(inv, &command, &limits));
+        if reply.failed {
+            // A stopped update leaves it to evaluate from scratch: open it anew next time.
+            self.investigation = None;
+        }
+        reply
+            .out
+            .push_str(&database_only_note(&self.session.borrow(), "trace"));
+        reply.elapsed = Some(started.elapsed());
+        reply
     }
 
     fn recall(&mut self, args: &str) -> Reply {
@@ -467,8 +535,14 @@ impl Repl {
                 as_of: Some(self.session.borrow().as_of()),
             },
         };
+        let started = std::time::Instant::now();
         let limits = self.session.borrow().limits.clone();
-        status_reply(super::recall::run_with(&recall_args, &limits))
+        let mut reply = status_reply(super::recall::run_with(&recall_args, &limits));
+        reply.elapsed = Some(started.elapsed());
+        reply
+            .out
+            .push_str(&database_only_note(&self.session.borrow(), "recall"));
+        reply
     }
 
     fn as_of(&mut self, args: &str) -> Reply {
@@ -514,6 +588,20 @@ impl Repl {
                 .max_tuples
                 .map_or("none".to_owned(), |n| n.to_string())
         ))
+    }
+}
+
+/// `:trace` and `:recall` read the database, not the session's facts: a
+/// line saying so when the session has facts of its own.
+fn database_only_note(session: &Session, command: &str) -> String {
+    match session.session_facts() {
+        0 => String::new(),
+        n => format!(
+            "note: `:{command}` reads the database only; the {n} fact{} typed in this session \
+             {} not part of it (`:add` records facts in the database)\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        ),
     }
 }
 

@@ -97,28 +97,44 @@ pub fn run(command: &TraceCommand) -> std::io::Result<Status> {
 
 /// As [`run`], stopping on `limits` (the REPL's timeout, tuple limit and Ctrl-C).
 pub(crate) fn run_with(command: &TraceCommand, limits: &Limits) -> std::io::Result<Status> {
+    let (TraceCommand::Forward(args) | TraceCommand::Backward(args)) = command;
+    let mut inv = match open(args, limits) {
+        Ok(inv) => inv,
+        Err(failure) => return fail(&failure.sources, &failure.diagnostics, args.json),
+    };
+    run_on(&mut inv, command, limits)
+}
+
+/// The investigation a trace runs on: exposure.dl over the database at the
+/// arguments' as-of point (the REPL keeps it open between traces).
+pub(crate) fn open(args: &TraceArgs, limits: &Limits) -> Result<Investigation, crate::db::Failure> {
+    let dir = args.db.dir();
+    let as_of = args.as_of.as_of.unwrap_or(AsOf::Head);
+    Investigation::open(&dir, &["exposure.dl"], as_of, limits)
+}
+
+/// As [`run_with`], on an investigation already open (see [`open`]).
+pub(crate) fn run_on(
+    inv: &mut Investigation,
+    command: &TraceCommand,
+    limits: &Limits,
+) -> std::io::Result<Status> {
     let (direction, args) = match command {
         TraceCommand::Forward(args) => (Direction::Forward, args),
         TraceCommand::Backward(args) => (Direction::Backward, args),
     };
-    let dir = args.db.dir();
-    let as_of = args.as_of.as_of.unwrap_or(AsOf::Head);
-    let mut inv = match Investigation::open(&dir, &["exposure.dl"], as_of, limits) {
-        Ok(inv) => inv,
-        Err(failure) => return fail(&failure.sources, &failure.diagnostics, args.json),
-    };
     // Resolve aliases before seeding (seeding interns the ids).
-    let seeds: Vec<String> = args.ids.iter().map(|id| canonical_seed(&inv, id)).collect();
+    let seeds: Vec<String> = args.ids.iter().map(|id| canonical_seed(inv, id)).collect();
     if let Err(failure) = inv.set_seeds(&seeds, limits) {
         return fail(&failure.sources, &failure.diagnostics, args.json);
     }
-    let answer = answer(&inv, direction, &seeds);
+    let answer = answer(inv, direction, &seeds);
     let unknown: Vec<Diagnostic> = args
         .ids
         .iter()
         .zip(&seeds)
-        .filter(|(_, seed)| !answer.reached_more(seed) && !is_known(&inv, seed))
-        .map(|(id, seed)| unknown_object(&inv, id, seed))
+        .filter(|(_, seed)| !answer.reached_more(seed) && !is_known(inv, seed))
+        .map(|(id, seed)| unknown_object(inv, id, seed))
         .collect();
     if !unknown.is_empty() {
         return fail(&SourceMap::default(), &unknown, args.json);
@@ -158,7 +174,7 @@ pub(crate) fn run_with(command: &TraceCommand, limits: &Limits) -> std::io::Resu
         print_stdout(&format!("{doc:#}\n"))?;
         return Ok(Status::Ok);
     }
-    let kinds = kinds(&inv, answer.objects.iter().map(|(id, _)| id.as_str()));
+    let kinds = kinds(inv, answer.objects.iter().map(|(id, _)| id.as_str()));
     let mut text = String::new();
     text.push_str(&format!(
         "trace {} from {}: {} objects, {} locations\n\n",

@@ -117,9 +117,38 @@ impl Session {
         &self.program
     }
 
+    /// The engine, for provenance (switching it on, searching proofs) and
+    /// the REPL's changes of the program. Changes of base facts go through
+    /// [`Session::apply`].
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     /// The journal head the relations were computed on.
     pub fn head(&self) -> &HeadRef {
         &self.head
+    }
+
+    /// Changes the program to `program` (identified by `key`), a later
+    /// version of the session's with more rules or relations: the strata
+    /// the change cannot reach are kept, the others evaluated (see
+    /// [`Engine::evolve`]). `Ok(None)` when that does not apply (the caller
+    /// opens the session again); on an error the session is as it was.
+    pub fn evolve(
+        &mut self,
+        program: &ir::Program,
+        key: &str,
+        limits: &Limits,
+    ) -> Result<Option<crate::engine::EvolveStats>, Failure> {
+        let Some((engine, stats)) =
+            Engine::evolve(&mut self.engine, program, limits).map_err(engine_failure)?
+        else {
+            return Ok(None);
+        };
+        self.engine = engine;
+        self.program = program.clone();
+        self.key = key.to_owned();
+        Ok(Some(stats))
     }
 
     /// The journal's newest record when the session last read the journal.

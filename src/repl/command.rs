@@ -51,38 +51,48 @@ pub const COMMANDS: &[Command] = &[
         summary: "add the rules and facts of a program file to the session",
         help: "Reads FILE (with its `.include`s; `.include \"recall.dl\"` finds the shipped rule \
                sets) and adds its statements to the session's program, which is checked as a \
-               whole and evaluated again. Without --db its `.input` relations are read from the \
-               current directory. The answers of the file's queries are printed. A file that does \
-               not check changes nothing.",
+               whole. Only what the file can change is evaluated: the relations downstream of \
+               the relations it adds rules to (or declares, or gives directives) are computed \
+               again, the others are kept as they are. Without --db its `.input` relations are \
+               read from the current directory (a file with new `.input`s evaluates everything \
+               again). The answers of the file's queries are printed. A file that does not check \
+               changes nothing.",
         completion: Completion::Path,
     },
     Command {
         name: "import",
-        args: "epcis FILE",
-        summary: "import an EPCIS document into the database (needs --db)",
-        help: "Records the events and master data of a GS1 EPCIS 2.0 JSON / JSON-LD or 1.2/2.0 \
-               XML document in the database as one transaction (as `tracelog import epcis`), \
-               then brings the session's relations up to date incrementally.",
+        args: "epcis FILE...",
+        summary: "import EPCIS documents into the database (needs --db)",
+        help: "Records the events and master data of GS1 EPCIS 2.0 JSON / JSON-LD or 1.2/2.0 \
+               XML documents in the database, one transaction per file (as `tracelog import \
+               epcis`, recorded by the REPL's --as user), then brings the session's relations \
+               up to date incrementally. Ctrl-C stops it before the next transaction: the file \
+               being read is read to its end and not recorded, the files before it stay \
+               recorded.",
         completion: Completion::Path,
     },
     Command {
         name: "add",
-        args: "FACT...",
-        summary: "add facts to the session (same as typing them)",
-        help: "`:add lot(\"L-1\"). lot(\"L-2\").` adds the facts. A fact of a relation the \
-               program already has takes effect incrementally (an engine update); a fact of a new \
-               relation changes the program, which is evaluated again. Facts added in the REPL \
-               live in the session: they are not recorded in the database's journal (use \
-               `tracelog add` for that).",
+        args: "FACT... [--reason TEXT]",
+        summary: "record facts in the database (with --db), else add them to the session",
+        help: "With --db: `:add lot(\"L-1\"). --reason \"found on site\"` records the facts in \
+               the database's journal as one transaction (channel `repl`, by the REPL's --as \
+               user or $TRACELOG_USER, the typed text as its source, the optional reason), as \
+               `tracelog add` does, and the session follows incrementally; each fact must fit a \
+               relation of the program. Facts typed without `:add` stay in the session only: \
+               they are never written to the journal and `:retract` removes them. Without a \
+               database `:add` is the same as typing the facts. A fact of a relation the \
+               program already has takes effect incrementally (an engine update).",
         completion: Completion::Relation,
     },
     Command {
         name: "retract",
         args: "FACT...",
         summary: "remove facts that were added in this session",
-        help: "`:retract lot(\"L-1\").` removes facts added in the session (typed, `:add`ed or \
-               `:load`ed), incrementally (an engine update: delete and re-derive). Facts of the \
-               database are retracted with `tracelog retract`, which records the reason.",
+        help: "`:retract lot(\"L-1\").` removes facts typed in the session (or `:add`ed \
+               without a database), incrementally (an engine update: delete and re-derive). \
+               Facts of the database, `:add`ed ones included, are retracted with `tracelog \
+               retract`, which records the reason.",
         completion: Completion::Relation,
     },
     Command {
@@ -112,17 +122,28 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "why",
         args: "ATOM",
-        summary: "explain how a tuple was derived (provenance, issue 6)",
-        help: "Will print the proof tree of a derived tuple once provenance lands (issue 6). \
-               Until then it says that provenance is not available.",
+        summary: "explain how a tuple was derived: its shortest proof",
+        help: "`:why lot_affected(\"L-2\")` prints the shortest proof of the tuple as `tracelog \
+               explain` does: the rule instance that derived it, with its variables' values, \
+               down to the facts; with --db each fact of the database shows the transaction \
+               that recorded it (time, principal, source file). Provenance (the round in which \
+               each tuple was derived) is recorded without a database from the start; with \
+               --db from the first `:why` on, which evaluates the program once more with it \
+               (the relations are restored from a saved evaluation, which has no provenance, so \
+               the first question stays fast). Tab completes the identifiers the session knows.",
         completion: Completion::Identifier,
     },
     Command {
         name: "whynot",
         args: "ATOM",
-        summary: "explain why a tuple was not derived (provenance, issue 6)",
-        help: "Will explain why no rule derives a tuple once provenance lands (issue 6). Until \
-               then it says that provenance is not available.",
+        summary: "explain why a tuple is not derived: where each rule stops",
+        help: "`:whynot lot_affected(\"L-9\")` explains, as `tracelog explain --not` does, why \
+               the tuple is not in its relation: for each rule that could derive it, the body \
+               literal where its instances stop (no matching fact, a negation that holds, a \
+               comparison that fails), with the closest tuples found and the values that \
+               differ (at most 5 per rule). It needs no provenance and evaluates nothing \
+               again. A derived tuple is `is-derived`: `:why` shows its proof. Tab completes the \
+               identifiers the session knows.",
         completion: Completion::Identifier,
     },
     Command {
@@ -132,7 +153,10 @@ pub const COMMANDS: &[Command] = &[
         help: "`:trace forward ID...`: everything made from the objects and everywhere it went; \
                `:trace backward ID...`: everything that went into them. Uses the shipped \
                exposure.dl over the database (needs --db) at the session's as-of point, with \
-               hop counts, as `tracelog trace`.",
+               hop counts, as `tracelog trace`. The first trace opens exposure.dl over the \
+               database (from its image when there is one); it stays open, so later traces \
+               only evaluate the closure from their objects. It reads the database only: facts \
+               typed in the session are not part of it (`:add` records facts in the database).",
         completion: Completion::Words(&["forward", "backward"]),
     },
     Command {
@@ -141,7 +165,8 @@ pub const COMMANDS: &[Command] = &[
         summary: "write the recall report of suspect objects (as `tracelog recall`)",
         help: "Computes the recall of the objects over the database (needs --db) and writes the \
                report into DIR (default `recall-report`), then prints its summary, as \
-               `tracelog recall ID... --out DIR`.",
+               `tracelog recall ID... --out DIR`. It reads the database only: facts typed in \
+               the session are not part of it (`:add` records facts in the database).",
         completion: Completion::Identifier,
     },
     Command {

@@ -31,6 +31,9 @@ use crate::value::Value;
 /// image behind, so the next start on the same head and program is fast.
 const IMAGE_AFTER: Duration = Duration::from_millis(500);
 
+/// Rule instances and closest tuples `:whynot` shows per rule (as `explain --not`).
+const WHY_NOT_LIMIT: usize = 5;
+
 /// What one input produced: text for stdout, rendered diagnostics for
 /// stderr, and whether it failed.
 #[derive(Debug, Default)]
@@ -105,26 +108,37 @@ struct SessionFact {
 enum Backend {
     Memory(Box<Engine>),
     Db(Box<db_session::Session>),
+    /// Over a database, not evaluated yet: the first question that needs
+    /// the relations evaluates them (or restores an image), so the prompt
+    /// comes at once. The engine is the program's, empty.
+    Pending(Box<Engine>),
 }
 
 impl Backend {
     fn engine(&self) -> &Engine {
         match self {
-            Backend::Memory(engine) => engine,
+            Backend::Memory(engine) | Backend::Pending(engine) => engine,
             Backend::Db(session) => session.engine(),
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut Engine {
+        match self {
+            Backend::Memory(engine) | Backend::Pending(engine) => engine,
+            Backend::Db(session) => session.engine_mut(),
         }
     }
 
     fn values_mut(&mut self) -> &mut crate::value::ValueStore {
         match self {
-            Backend::Memory(engine) => engine.values_mut(),
+            Backend::Memory(engine) | Backend::Pending(engine) => engine.values_mut(),
             Backend::Db(session) => session.values_mut(),
         }
     }
 
     fn update(&mut self, changes: Vec<Change>, limits: &Limits) -> Result<(), Vec<Diagnostic>> {
         match self {
-            Backend::Memory(engine) => engine
+            Backend::Memory(engine) | Backend::Pending(engine) => engine
                 .update(changes, limits)
                 .map(drop)
                 .map_err(|err| vec![engine_diagnostic(&err)]),
@@ -150,6 +164,18 @@ pub struct Session {
     db: Option<PathBuf>,
     as_of: AsOf,
     pub limits: Limits,
+    /// Provenance is recorded: from the start without a database, from the
+    /// first `:why` with one (an image restores no heights).
+    provenance: bool,
+    /// A change of the program evaluates only what it can reach (off: from
+    /// scratch, as `:as-of` does).
+    incremental: bool,
+    /// What the last change of the program kept and evaluated, when it was
+    /// incremental.
+    evolved: Option<crate::engine::EvolveStats>,
+    /// The database's state read for the journal records of `:why`'s
+    /// leaves, kept while the session's head is the same.
+    journal: Option<crate::db::State>,
 }
 
 /// A program checked from units, with the texts its spans point into.
@@ -189,10 +215,22 @@ impl Session {
             backend: Backend::Memory(Box::new(Engine::new(&ir::Program::default()))),
             roots: Vec::new(),
             used: Vec::new(),
+            provenance: db.is_none(),
             db,
             as_of: AsOf::Head,
             limits,
+            journal: None,
+            incremental: true,
+            evolved: None,
         };
+        if session.db.is_some() {
+            session.backend = Backend::Pending(Box::new(Engine::new(&checked.program)));
+            session.sources = checked.sources;
+            session.program = checked.program;
+            session.roots = checked.roots;
+            session.used = checked.used;
+            return Ok(session);
+        }
         let mut reply = session.adopt(checked);
         if reply.failed {
             return Err(reply);
@@ -201,12 +239,55 @@ impl Session {
         Ok(session)
     }
 
+    /// Evaluates the program over the database when the session has not yet
+    /// (see [`Backend::Pending`]); the note says how long that took.
+    fn ensure_loaded(&mut self) -> Result<String, Reply> {
+        if !matches!(self.backend, Backend::Pending(_)) {
+            return Ok(String::new());
+        }
+        let started = Instant::now();
+        match self.evaluate(&self.program, &self.sources, &self.used) {
+            Ok(backend) => {
+                self.backend = backend;
+                let head = self.head().map(|head| head.describe()).unwrap_or_default();
+                Ok(format!(
+                    "evaluated the program over the database at journal head {head} ({:.1} s, once)\n",
+                    started.elapsed().as_secs_f64()
+                ))
+            }
+            Err(diagnostics) => Err(Reply::failure(&self.sources, &diagnostics)),
+        }
+    }
+
+    /// Runs `op` once the relations are evaluated, with the note of that evaluation first.
+    fn loaded(&mut self, op: impl FnOnce(&mut Session) -> Reply) -> Reply {
+        match self.ensure_loaded() {
+            Ok(note) => {
+                let mut reply = op(self);
+                reply.out.insert_str(0, &note);
+                reply
+            }
+            Err(reply) => reply,
+        }
+    }
+
     pub fn program(&self) -> &ir::Program {
         &self.program
     }
 
     pub fn engine(&self) -> &Engine {
         self.backend.engine()
+    }
+
+    /// What the last change of the program kept and evaluated, when it
+    /// could be incremental (`None` after an evaluation from scratch).
+    pub fn evolved(&self) -> Option<crate::engine::EvolveStats> {
+        self.evolved
+    }
+
+    /// How many facts were typed (or `:add`ed without a database) in the session.
+    pub fn session_facts(&self) -> usize {
+        self.facts.len()
     }
 
     pub fn has_db(&self) -> bool {
@@ -225,7 +306,7 @@ impl Session {
     pub fn head(&self) -> Option<&crate::db::state::HeadRef> {
         match &self.backend {
             Backend::Db(session) => Some(session.head()),
-            Backend::Memory(_) => None,
+            Backend::Memory(_) | Backend::Pending(_) => None,
         }
     }
 
@@ -241,6 +322,10 @@ impl Session {
     /// Language text typed at the prompt: facts, rules, declarations,
     /// directives and queries (one statement or several).
     pub fn statement(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.statement_now(text, origin))
+    }
+
+    fn statement_now(&mut self, text: &str, origin: &Origin) -> Reply {
         let (sources, root, parsed) = parse_typed(text, origin);
         let (items, diagnostics) = parsed;
         if diagnostic::has_errors(&diagnostics) {
@@ -283,14 +368,147 @@ impl Session {
 
     /// `:add FACT...`: the same as typing the facts, but only facts.
     pub fn add(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.add_now(text, origin))
+    }
+
+    fn add_now(&mut self, text: &str, origin: &Origin) -> Reply {
         match self.parse_facts(text, origin) {
             Ok(facts) => self.add_facts(text, origin, facts),
             Err(reply) => reply,
         }
     }
 
+    /// `:add FACT... [--reason TEXT]` with a database: records the facts in
+    /// the journal as one transaction (channel `repl`, the typed text as its
+    /// source), then brings the relations up to the new head incrementally.
+    /// Facts must fit relations of the program: the journal is not typed,
+    /// and a fact that no column takes would stop every later evaluation.
+    pub fn record(
+        &mut self,
+        text: &str,
+        origin: &Origin,
+        principal: &str,
+        reason: Option<String>,
+        wait: Duration,
+    ) -> Reply {
+        let Some(dir) = self.db.clone() else {
+            return self.add(text, origin);
+        };
+        let note = match self.ensure_loaded() {
+            Ok(note) => note,
+            Err(reply) => return reply,
+        };
+        if self.as_of != AsOf::Head {
+            return Reply::error(
+                Code::ReplUsage,
+                "`:add` records at the journal's head: `:as-of head` first",
+            );
+        }
+        let facts = match self.parse_facts(text, origin) {
+            Ok(facts) => facts,
+            Err(reply) => return reply,
+        };
+        let (sources, _, _) = parse_typed(text, origin);
+        let misfits: Vec<Diagnostic> = facts
+            .iter()
+            .filter(|(fact, _)| !fits(&self.program, fact))
+            .map(|(fact, span)| {
+                let known = self.program.relation_by_name(&fact.rel).is_some();
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    if known {
+                        format!(
+                            "`{}` does not fit the columns of `{}`: not recorded",
+                            sources.snippet(*span),
+                            fact.rel
+                        )
+                    } else {
+                        format!(
+                            "`{}` is not a fact of a relation of the program: not recorded",
+                            sources.snippet(*span)
+                        )
+                    },
+                )
+                .at(*span)
+                .with_label(if known {
+                    "a value of another type, or another number of values"
+                } else {
+                    "no relation takes this fact"
+                })
+                .with_help(match known {
+                    true => format!("`:schema {}` shows the columns' types", fact.rel),
+                    false => format!(
+                        "`{}` is not a relation of the program; declare it first (`.decl`), or \
+                         type the fact without `:add` to keep it in the session",
+                        fact.rel
+                    ),
+                })
+            })
+            .collect();
+        if !misfits.is_empty() {
+            return Reply::failure(&sources, &misfits);
+        }
+        let line = text.trim();
+        let input = match db::input::read(
+            "<repl>",
+            line.as_bytes(),
+            db::input::InputFormat::Facts,
+            None,
+        ) {
+            Ok(input) => input,
+            Err(err) => return Reply::failure(&err.sources, &err.diagnostics),
+        };
+        let started = Instant::now();
+        let draft = db::Draft {
+            principal: principal.to_owned(),
+            channel: "repl".to_owned(),
+            source: db::record::Source {
+                path: None,
+                sha256: None,
+                line: Some(line.to_owned()),
+            },
+            reason,
+            assert: input.facts,
+            retract: Vec::new(),
+            force: true,
+            sources: input.sources,
+        };
+        let recorded = match db::record(&dir, draft, wait) {
+            Ok(recorded) => recorded,
+            Err(failure) => return Reply::failure(&failure.sources, &failure.diagnostics),
+        };
+        let mut reply = self.catch_up();
+        reply.out = match &recorded.head {
+            Some(head) => format!(
+                "recorded transaction {} by {principal}: {} fact{} asserted{}\n",
+                head.seq,
+                recorded.asserted,
+                plural(recorded.asserted),
+                if recorded.already_live > 0 {
+                    format!(" ({} already present)", recorded.already_live)
+                } else {
+                    String::new()
+                }
+            ),
+            None if recorded.already_live == 1 => {
+                "nothing new to record: the fact is already in the database\n".to_owned()
+            }
+            None => format!(
+                "nothing new to record: the {} facts are already in the database\n",
+                recorded.already_live
+            ),
+        };
+        reply.out.insert_str(0, &note);
+        reply.elapsed = Some(started.elapsed());
+        reply
+    }
+
     /// `:retract FACT...`: removes facts added in the session.
     pub fn retract(&mut self, text: &str, origin: &Origin) -> Reply {
+        self.loaded(|session| session.retract_now(text, origin))
+    }
+
+    fn retract_now(&mut self, text: &str, origin: &Origin) -> Reply {
         let facts = match self.parse_facts(text, origin) {
             Ok(facts) => facts,
             Err(reply) => return reply,
@@ -309,9 +527,9 @@ impl Session {
                     .at(span)
                     .with_label("not a session fact")
                     .with_help(
-                        "`:retract` removes facts typed or `:add`ed at the prompt; facts of the \
-                         database are retracted with `tracelog retract`, facts of a loaded file \
-                         by editing it",
+                        "`:retract` removes facts typed at the prompt; facts of the database \
+                         (`:add`ed ones too) are retracted with `tracelog retract`, facts of a \
+                         loaded file by editing it",
                     ),
                 ),
             }
@@ -421,7 +639,9 @@ impl Session {
             Ok(checked) => checked,
             Err((sources, diagnostics)) => return Reply::failure(&sources, &diagnostics),
         };
+        self.incremental = false;
         let mut reply = self.adopt(checked);
+        self.incremental = true;
         if reply.failed {
             self.as_of = previous;
             return reply;
@@ -447,8 +667,192 @@ impl Session {
         }
     }
 
+    /// `:why ATOM`: the shortest proof of a derived tuple, as `tracelog
+    /// explain` prints it; with a database each fact of the proof shows the
+    /// transaction that recorded it.
+    pub fn why(&mut self, atom: &str) -> Reply {
+        self.loaded(|session| session.why_now(atom))
+    }
+
+    fn why_now(&mut self, atom: &str) -> Reply {
+        let started = Instant::now();
+        let mut note = String::new();
+        if !self.backend.engine().has_provenance() {
+            match self.record_provenance() {
+                Ok(elapsed) => {
+                    note = format!(
+                        "provenance is recorded from now on: the program was evaluated again \
+                         with it ({:.1} s, once)\n",
+                        elapsed.as_secs_f64()
+                    );
+                }
+                Err(reply) => return reply,
+            }
+        }
+        // The atom's text joins the program's (a few bytes per question).
+        let sources = &mut self.sources;
+        let (rel, tuple) = match crate::provenance::parse_atom(
+            sources,
+            &self.program,
+            self.backend.values_mut(),
+            atom,
+        ) {
+            Ok(found) => found,
+            Err(diagnostics) => return Reply::failure(sources, &diagnostics),
+        };
+        let engine = self.backend.engine_mut();
+        let proof = match crate::provenance::explain(engine, &self.program, rel, &tuple) {
+            Ok(proof) => proof,
+            Err(crate::provenance::ExplainError::NotDerived) => {
+                let file = self.sources.add("<atom>", None, atom.to_owned());
+                let diagnostic = Diagnostic::error(
+                    Code::NotDerived,
+                    format!(
+                        "{} is not derived from these facts",
+                        crate::provenance::render_tuple(
+                            &self.program,
+                            self.backend.engine().values(),
+                            rel,
+                            &tuple
+                        )
+                    ),
+                )
+                .at(crate::source::Span::new(file, 0, atom.len()))
+                .with_label("not in the relation")
+                .with_help("check the values and the facts; `:whynot ATOM` tells what is missing");
+                return Reply::failure(&self.sources, &[diagnostic]);
+            }
+            Err(err) => return Reply::error(Code::NotDerived, format!("cannot explain: {err}")),
+        };
+        self.read_journal(&proof);
+        let state = self.journal.as_ref();
+        let engine = self.backend.engine();
+        let values = engine.values();
+        let program = &self.program;
+        let dir = self.db.as_deref();
+        let records = match (state, dir) {
+            (Some(state), Some(dir)) => {
+                crate::provenance::journal_records(program, values, state, dir, proof.leaves())
+            }
+            _ => Default::default(),
+        };
+        let record = |rel: RelId, tuple: &[Value]| records.get(&(rel, tuple.to_vec())).cloned();
+        let mut out = note;
+        out.push_str(&crate::provenance::render(
+            &proof,
+            program,
+            &self.sources,
+            values,
+            &record,
+        ));
+        Reply {
+            out,
+            elapsed: Some(started.elapsed()),
+            ..Reply::default()
+        }
+    }
+
+    /// `:whynot ATOM`: why a tuple is not derived, as `tracelog explain
+    /// --not` prints it: per rule of its relation, where its instances stop.
+    pub fn why_not(&mut self, atom: &str) -> Reply {
+        self.loaded(|session| session.why_not_now(atom))
+    }
+
+    fn why_not_now(&mut self, atom: &str) -> Reply {
+        let started = Instant::now();
+        let (rel, tuple) = match crate::provenance::parse_atom(
+            &mut self.sources,
+            &self.program,
+            self.backend.values_mut(),
+            atom,
+        ) {
+            Ok(found) => found,
+            Err(diagnostics) => return Reply::failure(&self.sources, &diagnostics),
+        };
+        let engine = self.backend.engine_mut();
+        match crate::provenance::why_not(engine, &self.program, rel, &tuple, WHY_NOT_LIMIT) {
+            Ok(why) => Reply {
+                out: crate::provenance::render_why_not(
+                    &why,
+                    &self.program,
+                    &self.sources,
+                    self.backend.engine().values(),
+                ),
+                elapsed: Some(started.elapsed()),
+                ..Reply::default()
+            },
+            Err(crate::provenance::ExplainError::Derived) => {
+                let file = self.sources.add("<atom>", None, atom.to_owned());
+                let diagnostic = Diagnostic::error(
+                    Code::IsDerived,
+                    format!(
+                        "{} is derived: there is no why-not to show",
+                        crate::provenance::render_tuple(
+                            &self.program,
+                            self.backend.engine().values(),
+                            rel,
+                            &tuple
+                        )
+                    ),
+                )
+                .at(crate::source::Span::new(file, 0, atom.len()))
+                .with_label("in the relation")
+                .with_help(format!("`:why {}` shows its proof", atom.trim()));
+                Reply::failure(&self.sources, &[diagnostic])
+            }
+            Err(err) => Reply::error(Code::NotDerived, format!("cannot explain: {err}")),
+        }
+    }
+
+    /// Switches provenance on and evaluates the program again with it; on a
+    /// stop (a limit, Ctrl-C) the session goes back to evaluating without.
+    fn record_provenance(&mut self) -> Result<Duration, Reply> {
+        let started = Instant::now();
+        self.backend.engine_mut().set_provenance(true);
+        match self.backend.update(Vec::new(), &self.limits) {
+            Ok(()) => {
+                self.provenance = true;
+                Ok(started.elapsed())
+            }
+            Err(diagnostics) => {
+                self.backend.engine_mut().set_provenance(false);
+                let mut reply = Reply::failure(&SourceMap::default(), &diagnostics);
+                if let Err(more) = self.backend.update(Vec::new(), &Limits::default()) {
+                    reply
+                        .err
+                        .push_str(&diagnostic::render(&SourceMap::default(), &more));
+                }
+                reply.err.push_str(
+                    "`:why` needs the program evaluated with provenance; the session is as it \
+                     was before\n",
+                );
+                Err(reply)
+            }
+        }
+    }
+
+    /// The database's state at the session's head, read once per head, when
+    /// the proof has facts of the database to show records of.
+    fn read_journal(&mut self, proof: &crate::provenance::Proof) {
+        let (Some(dir), Some(head)) = (&self.db, self.head()) else {
+            return;
+        };
+        if proof.leaves().next().is_some()
+            && self
+                .journal
+                .as_ref()
+                .is_none_or(|state| state.head != *head)
+        {
+            self.journal = db::read(dir, self.as_of).ok().map(|loaded| loaded.state);
+        }
+    }
+
     /// `:relations`: every relation with its columns, size and kind.
-    pub fn relations(&self) -> String {
+    pub fn relations(&mut self) -> Reply {
+        self.loaded(|session| Reply::text(session.relations_now()))
+    }
+
+    fn relations_now(&self) -> String {
         let engine = self.engine();
         let shapes = self.shape_files();
         let derived: Vec<bool> = {
@@ -645,7 +1049,11 @@ impl Session {
     }
 
     /// `:export REL FILE`: the relation as CSV with a header row.
-    pub fn export(&self, name: &str, path: &Path) -> Reply {
+    pub fn export(&mut self, name: &str, path: &Path) -> Reply {
+        self.loaded(|session| session.export_now(name, path))
+    }
+
+    fn export_now(&self, name: &str, path: &Path) -> Reply {
         let rel = match self.relation(name) {
             Ok(rel) => rel,
             Err(reply) => return reply,
@@ -914,9 +1322,18 @@ impl Session {
         if !checked.warnings.is_empty() {
             reply.err = diagnostic::render(&checked.sources, &checked.warnings);
         }
-        match self.evaluate(&checked) {
-            Ok(backend) => {
-                self.backend = backend;
+        let evaluated = match self.evolve(&checked) {
+            Ok(true) => Ok(()),
+            Ok(false) => self
+                .evaluate(&checked.program, &checked.sources, &checked.used)
+                .map(|backend| {
+                    self.evolved = None;
+                    self.backend = backend;
+                }),
+            Err(diagnostics) => Err(diagnostics),
+        };
+        match evaluated {
+            Ok(()) => {
                 self.sources = checked.sources;
                 self.program = checked.program;
                 self.roots = checked.roots;
@@ -933,13 +1350,92 @@ impl Session {
         reply
     }
 
+    /// The session's relations brought to the checked program in place,
+    /// evaluating only the strata the change can reach (see
+    /// [`Engine::evolve`]); `Ok(false)` when that does not apply and the
+    /// program is evaluated from scratch. On an error nothing changed.
+    fn evolve(&mut self, checked: &Checked) -> Result<bool, Vec<Diagnostic>> {
+        let program = &checked.program;
+        let old = &self.program;
+        if !self.incremental || old.relations.is_empty() {
+            return Ok(false);
+        }
+        let derived: Vec<bool> = {
+            let mut derived = vec![false; program.relations.len()];
+            for rule in &program.rules {
+                derived[rule.head.rel.0 as usize] = true;
+            }
+            derived
+        };
+        for (idx, relation) in program.relations.iter().enumerate() {
+            let before = old
+                .relation_by_name(&relation.name)
+                .map(|rel| old.relation(rel));
+            let fresh_inputs = match before {
+                Some(before) => format!("{:?}", before.inputs) != format!("{:?}", relation.inputs),
+                None => !relation.inputs.is_empty(),
+            };
+            // New `.input`s are read by a full evaluation; with a database a
+            // new relation no rule derives may have facts there.
+            if (self.db.is_none() && fresh_inputs)
+                || (self.db.is_some() && before.is_none() && !derived[idx])
+            {
+                return Ok(false);
+            }
+        }
+        let stats = match &mut self.backend {
+            Backend::Pending(_) => return Ok(false),
+            Backend::Memory(engine) => match Engine::evolve(engine, program, &self.limits) {
+                Ok(Some((evolved, stats))) => {
+                    **engine = evolved;
+                    stats
+                }
+                Ok(None) => return Ok(false),
+                Err(err) => return Err(vec![engine_diagnostic(&err)]),
+            },
+            Backend::Db(session) => {
+                let texts: Vec<&str> = checked
+                    .used
+                    .iter()
+                    .map(|id| &*checked.sources.file(*id).text)
+                    .collect();
+                let key = db_session::program_key(&texts);
+                match session.evolve(program, &key, &self.limits) {
+                    Ok(Some(stats)) => stats,
+                    Ok(None) => return Ok(false),
+                    Err(failure) => return Err(failure.diagnostics),
+                }
+            }
+        };
+        // Session facts of relations new in this program (a fact's shape
+        // unit): the only rule deriving such a relation is its shape rule,
+        // so this is a small update that reaches no other rule.
+        let new_facts: Vec<SessionFact> = self
+            .facts
+            .iter()
+            .filter(|fact| old.relation_by_name(&fact.rel).is_none())
+            .cloned()
+            .collect();
+        if !new_facts.is_empty() {
+            let changes = changes_for(program, self.backend.values_mut(), &new_facts, false)?;
+            self.backend.update(changes, &Limits::default())?;
+        }
+        self.evolved = Some(stats);
+        Ok(true)
+    }
+
     /// The program's relations evaluated from scratch (over the database:
     /// from a matching image when there is one), plus the session's facts.
-    fn evaluate(&self, checked: &Checked) -> Result<Backend, Vec<Diagnostic>> {
-        let program = &checked.program;
+    fn evaluate(
+        &self,
+        program: &ir::Program,
+        sources: &SourceMap,
+        used: &[FileId],
+    ) -> Result<Backend, Vec<Diagnostic>> {
         let mut backend = match &self.db {
             None => {
                 let mut engine = Engine::new(program);
+                engine.set_provenance(self.provenance);
                 crate::io::load_inputs(program, &mut engine, Path::new("."))?;
                 engine
                     .run(&self.limits)
@@ -947,11 +1443,7 @@ impl Session {
                 Backend::Memory(Box::new(engine))
             }
             Some(dir) => {
-                let texts: Vec<&str> = checked
-                    .used
-                    .iter()
-                    .map(|id| &*checked.sources.file(*id).text)
-                    .collect();
+                let texts: Vec<&str> = used.iter().map(|id| &*sources.file(*id).text).collect();
                 let key = db_session::program_key(&texts);
                 let started = Instant::now();
                 let (session, opened) =
@@ -964,7 +1456,13 @@ impl Session {
                     // A cache: failing to write it costs the next start time, nothing else.
                     let _ = session.save_image(dir);
                 }
-                Backend::Db(Box::new(session))
+                let mut backend = Backend::Db(Box::new(session));
+                if self.provenance {
+                    // An image has no heights: evaluate again with them.
+                    backend.engine_mut().set_provenance(true);
+                    backend.update(Vec::new(), &self.limits)?;
+                }
+                backend
             }
         };
         if !self.facts.is_empty() {
@@ -1099,7 +1597,7 @@ impl Session {
             Ok(checked) => checked,
             Err((sources, diagnostics)) => return Reply::failure(&sources, &diagnostics),
         };
-        let backend = match self.evaluate(&checked) {
+        let backend = match self.evaluate(&checked.program, &checked.sources, &checked.used) {
             Ok(backend) => backend,
             Err(diagnostics) => return Reply::failure(&checked.sources, &diagnostics),
         };
@@ -1560,6 +2058,131 @@ mod tests {
                 fresh.statement(&format!("edge({a}, {b})."), &origin());
             }
             assert_eq!(contents(&live), contents(&fresh), "after {fact}");
+        }
+    }
+
+    #[test]
+    fn a_new_rule_evaluates_only_the_strata_it_reaches() {
+        let mut live = session(RULES);
+        let reply = live.statement("selfloop(x) :- edge(x, x).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("an incremental change");
+        // path, node, unreached and out stay as they were; only selfloop runs.
+        assert_eq!(stats.evaluated, 1, "{stats:?}");
+        assert!(stats.kept >= 3, "{stats:?}");
+        // Their provenance stays too: a kept tuple and a new one have proofs.
+        let reply = live.why("path(0, 1)");
+        assert!(reply.out.contains("derived by the rule"), "{}", reply.err);
+        live.statement("edge(2, 2).", &origin());
+        let reply = live.why("selfloop(2)");
+        assert!(reply.out.contains("derived by the rule"), "{}", reply.err);
+        // A rule for `edge` reaches everything that reads it.
+        let reply = live.statement("edge(x, 0) :- selfloop(x).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("an incremental change");
+        assert_eq!(stats.kept, 0, "{stats:?}");
+        let mut fresh = Session::open(None, &[], Limits::default()).unwrap();
+        let all = [
+            RULES.join("\n").as_str(),
+            "selfloop(x) :- edge(x, x). edge(2, 2). edge(x, 0) :- selfloop(x).",
+        ]
+        .join("\n");
+        assert!(!fresh.statement(&all, &origin()).failed);
+        assert_eq!(contents(&live), contents(&fresh));
+    }
+
+    #[test]
+    fn every_rule_of_the_pool_in_order_is_incremental() {
+        let mut live = session(&POOL[..1]);
+        for statement in &POOL[1..] {
+            let reply = live.statement(statement, &origin());
+            assert!(!reply.failed, "{statement}: {}", reply.err);
+            if statement.contains(":-") {
+                assert!(
+                    live.evolved().is_some(),
+                    "{statement} evaluated from scratch"
+                );
+            }
+        }
+    }
+
+    /// Over a database: the first question evaluates (the prompt came
+    /// first), a shipped rule set included later is evaluated incrementally,
+    /// and the result equals a session that had it from the start.
+    #[test]
+    fn over_a_database_a_new_rule_set_is_incremental() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("db");
+        let chain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace/chain.jsonld");
+        crate::epcis::Importer::open(&dir, Duration::from_secs(5))
+            .unwrap()
+            .import_file(&chain, "tester")
+            .unwrap();
+        let mut live = Session::open(Some(dir.clone()), &[], Limits::default()).unwrap();
+        assert!(live.head().is_none(), "evaluated before the first question");
+        let reply = live.statement("?- ev_obj(E, \"child\", O).", &origin());
+        assert!(
+            reply.out.starts_with("evaluated the program"),
+            "{}",
+            reply.out
+        );
+        let reply = live.statement("seed_count(n) :- n = count : trace_seed(_).", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        // The schema has no rules: nothing to keep yet, one stratum evaluated.
+        assert_eq!(live.evolved().map(|stats| stats.evaluated), Some(1));
+        let reply = live.statement(".include \"genealogy.dl\"", &origin());
+        assert!(!reply.failed, "{}", reply.err);
+        let stats = live.evolved().expect("genealogy.dl evaluated from scratch");
+        assert!(stats.kept >= 1 && stats.evaluated > 1, "{stats:?}");
+        live.statement(
+            "trace_seed(\"urn:epc:id:sscc:9521141.0000000001\").",
+            &origin(),
+        );
+        let mut fresh = Session::open(Some(dir), &[], Limits::default()).unwrap();
+        let text = "seed_count(n) :- n = count : trace_seed(_).\n.include \"genealogy.dl\"\n";
+        assert!(!fresh.statement(text, &origin()).failed);
+        fresh.statement(
+            "trace_seed(\"urn:epc:id:sscc:9521141.0000000001\").",
+            &origin(),
+        );
+        assert!(!contents(&fresh).is_empty());
+        assert_eq!(contents(&live), contents(&fresh));
+    }
+
+    use proptest::prelude::*;
+
+    /// Statements for sessions built in any order.
+    const POOL: &[&str] = &[
+        "edge(0, 1).",
+        "edge(1, 2).",
+        "path(x, y) :- edge(x, y).",
+        "path(x, z) :- path(x, y), edge(y, z).",
+        "node(x) :- edge(x, _). node(y) :- edge(_, y).",
+        "edge(2, 0).",
+        "unreached(x) :- node(x), !path(0, x).",
+        "out(x, n) :- node(x), n = count : { edge(x, _) }.",
+        "edge(3, 3).",
+        "hub(x) :- out(x, n), n > 1.",
+        "far(x) :- path(x, y), !edge(x, y), !unreached(x).",
+        "edge(1, 3).",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A session built statement by statement (rules evaluated
+        /// incrementally) holds what one evaluation of all of them computes.
+        #[test]
+        fn a_session_built_statement_by_statement_equals_a_fresh_evaluation(
+            order in proptest::sample::subsequence((0..POOL.len()).collect::<Vec<_>>(), 1..=POOL.len())
+                .prop_shuffle()
+        ) {
+            let statements: Vec<&str> = order.iter().map(|&idx| POOL[idx]).collect();
+            let live = session(&statements);
+            let mut fresh = Session::open(None, &[], Limits::default()).unwrap();
+            let reply = fresh.statement(&statements.join("\n"), &origin());
+            prop_assert!(!reply.failed, "{}", reply.err);
+            prop_assert_eq!(contents(&live), contents(&fresh));
         }
     }
 

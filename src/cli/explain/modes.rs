@@ -101,7 +101,7 @@ pub(super) fn all_proofs(
     };
     let values = engine.values();
     let records = match database {
-        Some((dir, state)) => super::journal_records(
+        Some((dir, state)) => provenance::journal_records(
             program,
             values,
             state,
