@@ -24,7 +24,7 @@ use crate::engine::{Engine, Height};
 use crate::ir::{self, RelId, RuleId};
 use crate::value::Value;
 
-pub use atom::{AtomError, parse_atom};
+pub use atom::{AtomError, is_derived, not_derived, parse_atom};
 pub use dot::{SvgError, svg, to_dot};
 pub use journal::journal_records;
 pub use json::{FORMAT_VERSION, Header, to_json};

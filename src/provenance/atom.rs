@@ -132,3 +132,59 @@ pub fn parse_atom(
         Err(errors)
     }
 }
+
+/// The answer "not in the relation" about the atom `text` a user asked
+/// about (`not-derived`, located in the atom as `<atom>`); `help` says what
+/// to ask next where the user asked.
+pub fn not_derived(
+    sources: &mut SourceMap,
+    program: &ir::Program,
+    values: &ValueStore,
+    (rel, tuple): (RelId, &[crate::value::Value]),
+    text: &str,
+    help: String,
+) -> Diagnostic {
+    about_atom(
+        sources,
+        text,
+        Diagnostic::error(
+            Code::NotDerived,
+            format!(
+                "{} is not derived from these facts",
+                super::render_tuple(program, values, rel, tuple)
+            ),
+        ),
+    )
+    .with_label("not in the relation")
+    .with_help(help)
+}
+
+/// The answer "derived, so no why-not" about the atom `text` (`is-derived`).
+pub fn is_derived(
+    sources: &mut SourceMap,
+    program: &ir::Program,
+    values: &ValueStore,
+    (rel, tuple): (RelId, &[crate::value::Value]),
+    text: &str,
+    help: String,
+) -> Diagnostic {
+    about_atom(
+        sources,
+        text,
+        Diagnostic::error(
+            Code::IsDerived,
+            format!(
+                "{} is derived: there is no why-not to show",
+                super::render_tuple(program, values, rel, tuple)
+            ),
+        ),
+    )
+    .with_label("in the relation")
+    .with_help(help)
+}
+
+/// `diagnostic` located on the whole atom `text`, added to `sources` as `<atom>`.
+fn about_atom(sources: &mut SourceMap, text: &str, diagnostic: Diagnostic) -> Diagnostic {
+    let file = sources.add("<atom>", None, text.to_owned());
+    diagnostic.at(crate::source::Span::new(file, 0, text.len()))
+}

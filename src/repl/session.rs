@@ -704,22 +704,14 @@ impl Session {
         let proof = match crate::provenance::explain(engine, &self.program, rel, &tuple) {
             Ok(proof) => proof,
             Err(crate::provenance::ExplainError::NotDerived) => {
-                let file = self.sources.add("<atom>", None, atom.to_owned());
-                let diagnostic = Diagnostic::error(
-                    Code::NotDerived,
-                    format!(
-                        "{} is not derived from these facts",
-                        crate::provenance::render_tuple(
-                            &self.program,
-                            self.backend.engine().values(),
-                            rel,
-                            &tuple
-                        )
-                    ),
-                )
-                .at(crate::source::Span::new(file, 0, atom.len()))
-                .with_label("not in the relation")
-                .with_help("check the values and the facts; `:whynot ATOM` tells what is missing");
+                let diagnostic = crate::provenance::not_derived(
+                    &mut self.sources,
+                    &self.program,
+                    self.backend.engine().values(),
+                    (rel, &tuple),
+                    atom,
+                    "check the values and the facts; `:whynot ATOM` tells what is missing".into(),
+                );
                 return Reply::failure(&self.sources, &[diagnostic]);
             }
             Err(err) => return Reply::error(Code::NotDerived, format!("cannot explain: {err}")),
@@ -782,22 +774,14 @@ impl Session {
                 ..Reply::default()
             },
             Err(crate::provenance::ExplainError::Derived) => {
-                let file = self.sources.add("<atom>", None, atom.to_owned());
-                let diagnostic = Diagnostic::error(
-                    Code::IsDerived,
-                    format!(
-                        "{} is derived: there is no why-not to show",
-                        crate::provenance::render_tuple(
-                            &self.program,
-                            self.backend.engine().values(),
-                            rel,
-                            &tuple
-                        )
-                    ),
-                )
-                .at(crate::source::Span::new(file, 0, atom.len()))
-                .with_label("in the relation")
-                .with_help(format!("`:why {}` shows its proof", atom.trim()));
+                let diagnostic = crate::provenance::is_derived(
+                    &mut self.sources,
+                    &self.program,
+                    self.backend.engine().values(),
+                    (rel, &tuple),
+                    atom,
+                    format!("`:why {}` shows its proof", atom.trim()),
+                );
                 Reply::failure(&self.sources, &[diagnostic])
             }
             Err(err) => Reply::error(Code::NotDerived, format!("cannot explain: {err}")),

@@ -5,11 +5,11 @@
 
 use crate::cli::explain::ExplainArgs;
 use crate::cli::{Status, eprint_diagnostics, print_stdout};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::Diagnostic;
 use crate::engine::Engine;
 use crate::ir::{self, RelId};
 use crate::provenance::{self, ExplainError};
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 use crate::value::{Value, ValueStore};
 
 /// `not-derived`: the tuple asked about is not in its relation.
@@ -21,20 +21,17 @@ pub(super) fn not_derived(
     rel: RelId,
     tuple: &[Value],
 ) -> Diagnostic {
-    let file = sources.add("<atom>", None, args.atom.clone());
-    Diagnostic::error(
-        Code::NotDerived,
+    provenance::not_derived(
+        sources,
+        program,
+        values,
+        (rel, tuple),
+        &args.atom,
         format!(
-            "{} is not derived from these facts",
-            provenance::render_tuple(program, values, rel, tuple)
+            "check the values and the facts; `tracelog explain --not '{}'` shows which rule stops where",
+            args.atom.trim()
         ),
     )
-    .at(Span::new(file, 0, args.atom.len()))
-    .with_label("not in the relation")
-    .with_help(format!(
-        "check the values and the facts; `tracelog explain --not '{}'` shows which rule stops where",
-        args.atom.trim()
-    ))
 }
 
 /// `explain --not`: why the tuple is not derived.
@@ -58,20 +55,17 @@ pub(super) fn why_not(
             Ok(Status::Ok)
         }
         Err(ExplainError::Derived) => {
-            let file = sources.add("<atom>", None, args.atom.clone());
-            let diagnostic = Diagnostic::error(
-                Code::IsDerived,
+            let diagnostic = provenance::is_derived(
+                sources,
+                program,
+                engine.values(),
+                (rel, tuple),
+                &args.atom,
                 format!(
-                    "{} is derived: there is no why-not to show",
-                    provenance::render_tuple(program, engine.values(), rel, tuple)
+                    "drop --not to see its proof: `tracelog explain '{}'`",
+                    args.atom.trim()
                 ),
-            )
-            .at(Span::new(file, 0, args.atom.len()))
-            .with_label("in the relation")
-            .with_help(format!(
-                "drop --not to see its proof: `tracelog explain '{}'`",
-                args.atom.trim()
-            ));
+            );
             eprint_diagnostics(sources, &[diagnostic])?;
             Ok(Status::Failed)
         }
