@@ -31,8 +31,8 @@ pub use json::{FORMAT_VERSION, Header, to_json};
 pub use render::render_all;
 pub use render::{Record, render, tuple_text as render_tuple};
 pub use why_not::{
-    Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot, render_why_not,
-    why_not,
+    Asker, Binding, Blocked, Near, Outcome, PARTIAL_CAP, Reason, RuleWhyNot, WhyNot,
+    render_why_not, why_not,
 };
 
 /// A proof of one tuple: `nodes[root]` is the tuple asked about.

@@ -27,7 +27,7 @@ use predicates::str::contains;
 use proptest::prelude::*;
 use tracelog::engine::{Engine, Limits};
 use tracelog::ir::{self, CompareOp, Const, Literal, RelId, RuleId, Type};
-use tracelog::provenance::{self, ExplainError, Outcome, Step};
+use tracelog::provenance::{self, Asker, ExplainError, Outcome, Step};
 
 use common::generator::{SYMBOLS, compile, generate};
 
@@ -182,7 +182,7 @@ fn check_not_derived(
         }
     }
     // The text names the tuple and every rule analysed.
-    let text = provenance::render_why_not(&why, program, sources, engine.values());
+    let text = provenance::render_why_not(&why, program, sources, engine.values(), Asker::Command);
     let asked = provenance::render_tuple(program, engine.values(), rel, tuple);
     prop_assert!(text.starts_with(&asked), "{}\n{}", text, context);
     Ok(())
@@ -720,7 +720,13 @@ fn partial_bindings_are_capped_and_said_so() {
     assert!(blocked.capped);
     assert_eq!(blocked.partials, provenance::PARTIAL_CAP);
     assert_eq!(blocked.samples.len(), 2);
-    let rendered = provenance::render_why_not(&why, program, &compiled.sources, engine.values());
+    let rendered = provenance::render_why_not(
+        &why,
+        program,
+        &compiled.sources,
+        engine.values(),
+        Asker::Command,
+    );
     assert!(
         rendered.contains(
             "1000 partial bindings, capped at 1000: one left out might get further; the first 2"
@@ -748,7 +754,13 @@ fn base_relations_and_derived_tuples() {
     engine.run(&limits()).expect("runs");
     let why = provenance::why_not(&mut engine, program, given, &[b], 5).expect("not recorded");
     assert!(!why.derived && why.rules.is_empty());
-    let text = provenance::render_why_not(&why, program, &compiled.sources, engine.values());
+    let text = provenance::render_why_not(
+        &why,
+        program,
+        &compiled.sources,
+        engine.values(),
+        Asker::Command,
+    );
     assert!(
         text.starts_with(r#"given("b") is not a recorded fact"#),
         "{text}"
@@ -794,4 +806,31 @@ fn deeper_missing_premises_name_the_next_question() {
         &["explain", "--not", r#"k("q")"#, "--rules", "chain.dl"],
     );
     assert!(text.contains(r#"`tracelog explain --not 'r("q")'` shows why that tuple is missing"#));
+}
+
+#[test]
+fn the_next_question_is_named_the_way_the_user_asked() {
+    let text = "base(\"a\", 1).\nm(x, y) :- base(x, y).\nr(x) :- m(x, _).\nj(x) :- r(x).\n";
+    let compiled = tracelog::driver::compile_text("chain.dl", text).expect("checks");
+    let program = &compiled.program;
+    let mut engine = Engine::new(program);
+    engine.run(&limits()).expect("runs");
+    let rel = program.relation_by_name("j").expect("declared");
+    let q = engine.values_mut().intern("q") as u64;
+    let why = provenance::why_not(&mut engine, program, rel, &[q], 5).expect("not derived");
+    let render = |asker| {
+        provenance::render_why_not(&why, program, &compiled.sources, engine.values(), asker)
+    };
+    // Below the one level analysed: `m` for r("q") at the command line, at the prompt.
+    let command = render(Asker::Command);
+    assert!(
+        command.contains("`tracelog explain --not` on the m(\"q\", _) you expected"),
+        "{command}"
+    );
+    let repl = render(Asker::Repl);
+    assert!(
+        repl.contains("`:whynot` on the m(\"q\", _) you expected"),
+        "{repl}"
+    );
+    assert!(!repl.contains("tracelog explain"), "{repl}");
 }

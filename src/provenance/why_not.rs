@@ -18,7 +18,7 @@ use crate::value::{Value, ValueStore};
 
 mod render;
 
-pub use render::render_why_not;
+pub use render::{Asker, render_why_not};
 
 /// At most this many partial bindings are followed per rule (the answer
 /// says when the cap was reached: a binding left out might get further).

@@ -769,6 +769,7 @@ impl Session {
                     &self.program,
                     &self.sources,
                     self.backend.engine().values(),
+                    crate::provenance::Asker::Repl,
                 ),
                 elapsed: Some(started.elapsed()),
                 ..Reply::default()

@@ -51,6 +51,7 @@ pub(super) fn why_not(
                 program,
                 sources,
                 engine.values(),
+                provenance::Asker::Command,
             ))?;
             Ok(Status::Ok)
         }

@@ -15,6 +15,29 @@ struct Ctx<'a> {
     program: &'a ir::Program,
     sources: &'a SourceMap,
     values: &'a ValueStore,
+    asker: Asker,
+}
+
+/// Where the question was asked, so the answer names the next question the
+/// way the user asks it there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asker {
+    /// `tracelog explain --not 'ATOM'`.
+    Command,
+    /// The REPL's `:whynot ATOM`.
+    Repl,
+}
+
+impl Asker {
+    /// The question about `atom` (or, with `None`, the command alone).
+    fn ask(self, atom: Option<&str>) -> String {
+        match (self, atom) {
+            (Asker::Command, Some(atom)) => format!("`tracelog explain --not '{atom}'`"),
+            (Asker::Command, None) => "`tracelog explain --not`".to_owned(),
+            (Asker::Repl, Some(atom)) => format!("`:whynot {atom}`"),
+            (Asker::Repl, None) => "`:whynot`".to_owned(),
+        }
+    }
 }
 
 /// The answer as indented text.
@@ -23,11 +46,13 @@ pub fn render_why_not(
     program: &ir::Program,
     sources: &SourceMap,
     values: &ValueStore,
+    asker: Asker,
 ) -> String {
     let ctx = Ctx {
         program,
         sources,
         values,
+        asker,
     };
     let relation = program.relation(why.rel);
     let name = &relation.name;
@@ -292,11 +317,13 @@ impl Ctx<'_> {
         if !top {
             return if needed.iter().all(Option::is_some) {
                 format!(
-                    "    `{name}` is derived by rules: `tracelog explain --not '{wanted}'` shows why that tuple is missing\n"
+                    "    `{name}` is derived by rules: {} shows why that tuple is missing\n",
+                    self.asker.ask(Some(&wanted))
                 )
             } else {
                 format!(
-                    "    `{name}` is derived by rules: `tracelog explain --not` on the {wanted} you expected shows why it is missing\n"
+                    "    `{name}` is derived by rules: {} on the {wanted} you expected shows why it is missing\n",
+                    self.asker.ask(None)
                 )
             };
         }
