@@ -42,6 +42,31 @@ fn files() -> tempfile::TempDir {
     tmp
 }
 
+/// A database in `dir/db` of two transactions: 1 `consumed` B1 <- L1 and
+/// B2 <- B1 (lots.dl), 2 `recalled` L1 (rec.dl).
+fn record_lots(dir: &Path) {
+    tracelog(dir)
+        .args(["db", "init", "--db", "db"])
+        .assert()
+        .success();
+    std::fs::write(
+        dir.join("lots.dl"),
+        ".decl consumed(output: symbol, input: symbol)\nconsumed(\"B1\", \"L1\").\nconsumed(\"B2\", \"B1\").\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("rec.dl"),
+        ".decl recalled(lot: symbol)\nrecalled(\"L1\").\n",
+    )
+    .unwrap();
+    for file in ["lots.dl", "rec.dl"] {
+        tracelog(dir)
+            .args(["add", file, "--db", "db"])
+            .assert()
+            .success();
+    }
+}
+
 #[test]
 fn explains_a_tuple_from_input_files() {
     let tmp = files();
@@ -89,28 +114,7 @@ fn bad_atoms_are_diagnosed() {
 fn facts_from_a_database_show_their_transaction() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    tracelog(dir)
-        .args(["db", "init", "--db", "db"])
-        .assert()
-        .success();
-    std::fs::write(
-        dir.join("lots.dl"),
-        ".decl consumed(output: symbol, input: symbol)\nconsumed(\"B1\", \"L1\").\nconsumed(\"B2\", \"B1\").\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("rec.dl"),
-        ".decl recalled(lot: symbol)\nrecalled(\"L1\").\n",
-    )
-    .unwrap();
-    tracelog(dir)
-        .args(["add", "lots.dl", "--db", "db"])
-        .assert()
-        .success();
-    tracelog(dir)
-        .args(["add", "rec.dl", "--db", "db"])
-        .assert()
-        .success();
+    record_lots(dir);
     std::fs::write(dir.join("g.dl"), PROGRAM.replace(".input", "// .input")).unwrap();
     tracelog(dir)
         .args([
@@ -398,26 +402,7 @@ fn shipped_rule_sets_over_an_imported_database() {
 fn as_of_explains_over_an_earlier_journal_point() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    tracelog(dir)
-        .args(["db", "init", "--db", "db"])
-        .assert()
-        .success();
-    std::fs::write(
-        dir.join("lots.dl"),
-        ".decl consumed(output: symbol, input: symbol)\nconsumed(\"B1\", \"L1\").\nconsumed(\"B2\", \"B1\").\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("rec.dl"),
-        ".decl recalled(lot: symbol)\nrecalled(\"L1\").\n",
-    )
-    .unwrap();
-    for file in ["lots.dl", "rec.dl"] {
-        tracelog(dir)
-            .args(["add", file, "--db", "db"])
-            .assert()
-            .success();
-    }
+    record_lots(dir);
     std::fs::write(dir.join("wrong.dl"), "consumed(\"B2\", \"B1\").\n").unwrap();
     tracelog(dir)
         .args([

@@ -393,19 +393,18 @@ fn flow() -> tempfile::TempDir {
     tmp
 }
 
+/// `tracelog explain --not ATOM --rules flow.dl` over the [`flow`] fixture.
+fn why_not_in_flow(atom: &str) -> String {
+    let tmp = flow();
+    stdout(
+        tmp.path(),
+        &["explain", "--not", atom, "--rules", "flow.dl"],
+    )
+}
+
 #[test]
 fn a_shipment_without_receipt() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"received_at("urn:epc:id:sscc:1", "2026-01-02T10:00:00Z")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"received_at("urn:epc:id:sscc:1", "2026-01-02T10:00:00Z")"#);
     assert!(text.contains("blocked at literal 2 of 3: receipt(e2, s, t)"));
     assert!(text.contains(r#"receipt("R2", "urn:epc:id:sscc:2", "2026-01-02T10:00:00Z")"#));
     insta::assert_snapshot!(text);
@@ -413,17 +412,7 @@ fn a_shipment_without_receipt() {
 
 #[test]
 fn a_missing_derived_premise_is_analysed_one_level_down() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"released("urn:epc:id:sscc:1")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"released("urn:epc:id:sscc:1")"#);
     assert!(text.contains(r#"none derives received_at("urn:epc:id:sscc:1", _)"#));
     assert!(text.contains(r#"receipt(e2, "urn:epc:id:sscc:1", t)"#));
     insta::assert_snapshot!(text);
@@ -431,17 +420,7 @@ fn a_missing_derived_premise_is_analysed_one_level_down() {
 
 #[test]
 fn a_negation_that_blocks() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"released("urn:epc:id:sscc:2")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"released("urn:epc:id:sscc:2")"#);
     assert!(text.contains("blocked at literal 2 of 2: not quarantined(s)"));
     assert!(text.contains("the negated fact exists:\n      quarantined(\"urn:epc:id:sscc:2\")"));
     insta::assert_snapshot!(text);
@@ -449,17 +428,7 @@ fn a_negation_that_blocks() {
 
 #[test]
 fn a_comparison_that_blocks() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"received_at("urn:epc:id:sscc:3", "2026-01-02T10:00:00Z")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"received_at("urn:epc:id:sscc:3", "2026-01-02T10:00:00Z")"#);
     assert!(text.contains("blocked at literal 3 of 3: t >= t0"));
     assert!(text.contains(r#""2026-01-02T10:00:00Z" >= "2026-01-03T09:00:00Z""#));
     insta::assert_snapshot!(text);
@@ -467,17 +436,7 @@ fn a_comparison_that_blocks() {
 
 #[test]
 fn a_head_that_does_not_unify() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"shipped_to("urn:epc:id:sscc:1", "DC09")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"shipped_to("urn:epc:id:sscc:1", "DC09")"#);
     assert!(
         text.contains(
             r#"cannot derive it: its head needs "DC07" in column 2 (`site`), not "DC09""#
@@ -490,17 +449,7 @@ fn a_head_that_does_not_unify() {
 
 #[test]
 fn a_base_fact_that_is_not_recorded() {
-    let tmp = flow();
-    let text = stdout(
-        tmp.path(),
-        &[
-            "explain",
-            "--not",
-            r#"receipt("R1", "urn:epc:id:sscc:1", "2026-01-02T10:00:00Z")"#,
-            "--rules",
-            "flow.dl",
-        ],
-    );
+    let text = why_not_in_flow(r#"receipt("R1", "urn:epc:id:sscc:1", "2026-01-02T10:00:00Z")"#);
     assert!(text.contains("is not a recorded fact: `receipt` is a base relation"));
     insta::assert_snapshot!(text);
 }
