@@ -530,7 +530,7 @@ impl Writer {
         // only; relations are independent, so they are worked on in parallel.
         let retracted = first_of_each(
             state::group(retract.into_iter().map(|fact| (fact.fact, fact.line))),
-            |_, _| false,
+            |_| |_: &[String]| false,
         )
         .0;
         let retracting: FxHashMap<&str, FxHashSet<&[String]>> = retracted
@@ -541,12 +541,13 @@ impl Writer {
         // retracts it first (a correction).
         let (asserted, already_live) = first_of_each(
             state::group(assert.into_iter().map(|fact| (fact.fact, fact.line))),
-            |rel, row| {
-                state
-                    .relations
-                    .get(rel)
-                    .is_some_and(|facts| facts.live.contains_key(row))
-                    && !retracting.get(rel).is_some_and(|rows| rows.contains(row))
+            |rel| {
+                let live = state.relations.get(rel).map(|facts| &facts.live);
+                let retracted = retracting.get(rel);
+                move |row: &[String]| {
+                    live.is_some_and(|live| live.contains_key(row))
+                        && !retracted.is_some_and(|rows| rows.contains(row))
+                }
             },
         );
         drop(retracting);
@@ -623,11 +624,12 @@ impl Writer {
     }
 }
 
-/// The groups without the rows `skip(relation, row)` holds for and with the
-/// first of equal rows only, and the number of rows skipped.
-fn first_of_each(
+/// The groups without the rows `skip_in(relation)` holds for and with the
+/// first of equal rows only, and the number of rows skipped. `skip_in` is
+/// asked once per relation, so it can look the relation up once.
+fn first_of_each<S: Fn(&[String]) -> bool>(
     groups: BTreeMap<String, FactGroup>,
-    skip: impl Fn(&str, &[String]) -> bool + Sync,
+    skip_in: impl Fn(&str) -> S + Sync,
 ) -> (BTreeMap<String, FactGroup>, usize) {
     let mut groups: Vec<(String, FactGroup)> = groups.into_iter().collect();
     groups.sort_by_key(|(_, group)| std::cmp::Reverse(group.rows.len()));
@@ -635,12 +637,13 @@ fn first_of_each(
     let mut kept = BTreeMap::new();
     for (rel, group, n) in crate::parallel::map_each(groups, |(rel, group)| {
         let mut n_skipped = 0;
+        let skip = skip_in(&rel);
         let keep: Vec<bool> = {
             let mut seen: FxHashSet<&[String]> = FxHashSet::default();
             seen.reserve(group.rows.len());
             (group.rows.iter())
                 .map(|row| {
-                    if skip(rel.as_str(), row) {
+                    if skip(row) {
                         n_skipped += 1;
                         false
                     } else {
